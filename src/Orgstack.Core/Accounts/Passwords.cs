@@ -1,0 +1,86 @@
+using Microsoft.AspNetCore.Identity;
+using Microsoft.Extensions.Options;
+using Orgstack.Core.Common;
+
+namespace Orgstack.Core.Accounts;
+
+/// <summary>
+/// ASP.NET Core Identity's password hasher (PBKDF2-HMAC-SHA512) at the configured iteration count.
+/// Verification of a hash made with fewer iterations reports that it needs rehashing.
+/// </summary>
+public sealed class Passwords
+{
+    private readonly PasswordHasher<User> hasher;
+    private readonly Orgstack.Core.Common.PasswordOptions options;
+    private readonly string dummyHash;
+
+    public Passwords(OrgstackOptions options)
+    {
+        this.options = options.Passwords;
+        hasher = new PasswordHasher<User>(Options.Create(new PasswordHasherOptions
+        {
+            CompatibilityMode = PasswordHasherCompatibilityMode.IdentityV3,
+            IterationCount = options.Passwords.Iterations,
+        }));
+        dummyHash = hasher.HashPassword(null!, Secrets.NewToken());
+    }
+
+    public int Iterations => options.Iterations;
+
+    public string Hash(string password) => hasher.HashPassword(null!, password);
+
+    public PasswordVerificationResult Verify(string? hash, string password)
+    {
+        // An account without a password (or no account) still costs one hash, so timing does not reveal it.
+        if (hash is null)
+        {
+            hasher.VerifyHashedPassword(null!, dummyHash, password);
+            return PasswordVerificationResult.Failed;
+        }
+        return hasher.VerifyHashedPassword(null!, hash, password);
+    }
+
+    /// <summary>Spend the time of one verification without an account.</summary>
+    public void VerifyDummy(string password) => hasher.VerifyHashedPassword(null!, dummyHash, password);
+
+    /// <summary>The password policy: length bounds, no trivial or breached-looking passwords, no email or product name.</summary>
+    public Error? CheckPolicy(string? password, string? email = null)
+    {
+        if (string.IsNullOrEmpty(password) || password.Length < options.MinimumLength)
+            return Error.Validation("password.too_short", $"The password must be at least {options.MinimumLength} characters long.", "password", $"must be at least {options.MinimumLength} characters.");
+        if (password.Length > options.MaximumLength)
+            return Error.Validation("password.too_long", $"The password must be at most {options.MaximumLength} characters long.", "password", $"must be at most {options.MaximumLength} characters.");
+        var lower = password.ToLowerInvariant();
+        if (CommonPasswords.Contains(lower) || password.Distinct().Count() <= 2 || IsSequence(lower))
+            return Error.Validation("password.too_common", "This password is too common or too easy to guess. Choose another one.", "password", "is too common.");
+        if (lower.Contains("orgstack") && lower.Length < options.MinimumLength + 8
+            || (email is not null && email.Split('@')[0].Length >= 4 && lower.Contains(email.Split('@')[0].ToLowerInvariant())))
+            return Error.Validation("password.contextual", "The password must not contain your email address or the product name.", "password", "contains a context word.");
+        return null;
+    }
+
+    private static bool IsSequence(string value)
+    {
+        if (value.Length < 4) return false;
+        var ascending = true;
+        var descending = true;
+        for (var i = 1; i < value.Length; i++)
+        {
+            ascending &= value[i] == value[i - 1] + 1;
+            descending &= value[i] == value[i - 1] - 1;
+        }
+        return ascending || descending;
+    }
+
+    private static readonly HashSet<string> CommonPasswords = new(StringComparer.Ordinal)
+    {
+        "password", "password1", "password12", "password123", "password1234", "passw0rd", "p@ssw0rd", "p@ssword",
+        "12345678", "123456789", "1234567890", "87654321", "11111111", "00000000", "qwertyuiop", "qwerty123", "qwerty12",
+        "1q2w3e4r", "1q2w3e4r5t", "1qaz2wsx", "zaq12wsx", "abc12345", "abcd1234", "iloveyou", "sunshine", "princess",
+        "football", "baseball", "welcome1", "welcome123", "letmein1", "letmein123", "admin123", "administrator",
+        "trustno1", "superman", "batman123", "starwars", "dragon12", "monkey123", "master123", "changeme", "changeme123",
+        "secret123", "whatever", "computer", "internet", "asdfghjkl", "asdf1234", "zxcvbnm1", "michelle", "jennifer",
+        "12341234", "qwer1234", "q1w2e3r4", "aa123456", "password!", "passw0rd!", "welcome!", "summer2024", "winter2024",
+        "summer2025", "winter2025", "summer2026", "winter2026", "spring2026", "autumn2026", "contentstack",
+    };
+}

@@ -1,0 +1,72 @@
+using Microsoft.EntityFrameworkCore;
+using Orgstack.Core.Common;
+using Orgstack.Core.Data;
+
+namespace Orgstack.Core.Accounts;
+
+/// <summary>Issues, validates and revokes authtokens. All state is in the database, so every node agrees at once.</summary>
+public sealed class SessionTokens(OrgstackDbContext db, OrgstackOptions options, TimeProvider clock)
+{
+    /// <summary>Adds a new session to the context (the caller saves it with the change that signs the user in).</summary>
+    public (Session Session, string Token) Issue(User user, string method, string? remoteAddress, string? userAgent, string? ssoOrganizationUid = null)
+    {
+        var now = clock.GetUtcNow();
+        var token = "cs" + Secrets.NewToken();
+        var session = new Session
+        {
+            TokenHash = Secrets.Hash(token),
+            Uid = Ids.New(),
+            UserUid = user.Uid,
+            CreatedAt = now,
+            LastSeenAt = now,
+            ExpiresAt = now.AddHours(options.Sessions.AbsoluteHours),
+            Method = method,
+            SsoOrganizationUid = ssoOrganizationUid,
+            RemoteAddress = Truncate(remoteAddress, 64),
+            UserAgent = Truncate(userAgent, 256),
+        };
+        db.Sessions.Add(session);
+        return (session, token);
+    }
+
+    /// <summary>The live session and its user for a presented token, or null. Refreshes the idle clock at most once a minute.</summary>
+    public async Task<(Session Session, User User)?> ValidateAsync(string? token, CancellationToken ct)
+    {
+        if (string.IsNullOrEmpty(token) || token.Length > 200) return null;
+        var hash = Secrets.Hash(token);
+        var now = clock.GetUtcNow();
+        var found = await db.Sessions.AsNoTracking()
+            .Where(s => s.TokenHash == hash && s.RevokedAt == null)
+            .Join(db.Users, s => s.UserUid, u => u.Uid, (s, u) => new { s, u })
+            .FirstOrDefaultAsync(ct);
+        if (found is null) return null;
+        var (session, user) = (found.s, found.u);
+        if (session.ExpiresAt <= now || session.LastSeenAt.AddMinutes(options.Sessions.IdleMinutes) <= now) return null;
+        if (!user.Active || user.LockedAt is not null) return null;
+
+        if (now - session.LastSeenAt > TimeSpan.FromMinutes(1))
+        {
+            await db.Sessions.Where(s => s.TokenHash == hash).ExecuteUpdateAsync(u => u.SetProperty(s => s.LastSeenAt, now), ct);
+            session.LastSeenAt = now;
+        }
+        return (session, user);
+    }
+
+    public Task<int> RevokeAsync(string token, CancellationToken ct)
+    {
+        var hash = Secrets.Hash(token);
+        var now = clock.GetUtcNow();
+        return db.Sessions.Where(s => s.TokenHash == hash && s.RevokedAt == null)
+            .ExecuteUpdateAsync(u => u.SetProperty(s => s.RevokedAt, now), ct);
+    }
+
+    /// <summary>Ends every session of a user (password change, MFA reset, forced sign-out).</summary>
+    public Task<int> RevokeAllAsync(string userUid, CancellationToken ct)
+    {
+        var now = clock.GetUtcNow();
+        return db.Sessions.Where(s => s.UserUid == userUid && s.RevokedAt == null)
+            .ExecuteUpdateAsync(u => u.SetProperty(s => s.RevokedAt, now), ct);
+    }
+
+    private static string? Truncate(string? value, int max) => value is null || value.Length <= max ? value : value[..max];
+}

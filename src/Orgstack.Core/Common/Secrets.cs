@@ -1,0 +1,19 @@
+using System.Security.Cryptography;
+using System.Text;
+
+namespace Orgstack.Core.Common;
+
+/// <summary>
+/// Bearer secrets (session tokens, emailed links): 256 random bits, shown once, stored only as a SHA-256 hash.
+/// A fast hash is enough at this entropy; a slow one would only cost every request.
+/// </summary>
+public static class Secrets
+{
+    public static string NewToken() => Base64Url(RandomNumberGenerator.GetBytes(32));
+
+    public static string Hash(string token) =>
+        Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes(token)));
+
+    private static string Base64Url(byte[] bytes) =>
+        Convert.ToBase64String(bytes).TrimEnd('=').Replace('+', '-').Replace('/', '_');
+}

@@ -1,0 +1,50 @@
+using Microsoft.EntityFrameworkCore;
+using Orgstack.Core.Data;
+using Orgstack.Core.Members;
+using Orgstack.Core.Organizations;
+using Orgstack.Server.Auth;
+
+namespace Orgstack.Server.Api;
+
+public static class OrganizationEndpoints
+{
+    public static void Map(RouteGroupBuilder v3)
+    {
+        var organizations = v3.MapGroup("/organizations").RequireSession().WithTags("Organizations");
+
+        organizations.MapGet("/", async (HttpContext http, ListMyOrganizations list, CancellationToken ct) =>
+        {
+            var (paging, error) = Paging.From(http.Request);
+            if (error is not null) return error;
+            var result = await list.HandleAsync(new ListMyOrganizations.Request(paging!.Skip, paging.Limit, paging.Desc is not null, paging.Typeahead), http.Actor()!, ct);
+            var body = new Dictionary<string, object?> { ["organizations"] = result.Value.Items.Select(v => Wire.Organization(v)).ToList() };
+            if (paging.IncludeCount) body["count"] = result.Value.Count;
+            return Results.Json(body);
+        }).WithSummary("The caller's organizations.");
+
+        organizations.MapGet("/{organizationUid}", async (string organizationUid, HttpContext http, GetOrganization get, OrgstackDbContext db, CancellationToken ct) =>
+        {
+            var result = await get.HandleAsync(organizationUid, http.Actor()!, ct);
+            if (!result.IsSuccess) return ApiResults.Error(result.Error!);
+            var includePlan = Paging.Flag(http.Request, "include_plan");
+            long? users = null, stacks = null;
+            if (includePlan && OrgPermissions.CanAdminister(result.Value.CallerRole))
+            {
+                users = await db.Memberships.LongCountAsync(m => m.OrganizationUid == organizationUid, ct);
+                stacks = await db.Stacks.LongCountAsync(s => s.OrganizationUid == organizationUid, ct);
+            }
+            return Results.Json(new { organization = Wire.Organization(result.Value, includePlan: includePlan, users: users, stacks: stacks) });
+        }).WithSummary("One organization of the caller's; include_plan=true adds the plan.");
+
+        organizations.MapGet("/{organizationUid}/roles", async (string organizationUid, HttpContext http, OrgAccess access, OrgstackDbContext db, CancellationToken ct) =>
+        {
+            var admin = await access.AdminAsync(organizationUid, http.Actor()!, ct);
+            if (!admin.IsSuccess) return ApiResults.Error(admin.Error!);
+            var createdAt = await db.Organizations.Where(o => o.Uid == organizationUid).Select(o => o.CreatedAt).FirstAsync(ct);
+            var roles = new[] { OrgRole.Admin, OrgRole.Member }.Select(r => Wire.Role(organizationUid, r, createdAt)).ToList();
+            var body = new Dictionary<string, object?> { ["roles"] = roles };
+            if (Paging.Flag(http.Request, "include_count")) body["count"] = roles.Count;
+            return Results.Json(body);
+        }).WithSummary("The organization's roles (fixed: admin and member; the Owner is an admin flagged is_owner).");
+    }
+}

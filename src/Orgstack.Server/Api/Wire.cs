@@ -1,0 +1,107 @@
+using Orgstack.Core.Accounts;
+using Orgstack.Core.Organizations;
+
+namespace Orgstack.Server.Api;
+
+/// <summary>Entity → Contentstack wire shapes. Times are ISO 8601 UTC with milliseconds, as the real API writes them.</summary>
+public static class Wire
+{
+    public static string Time(DateTimeOffset value) => value.UtcDateTime.ToString("yyyy-MM-dd'T'HH:mm:ss.fff'Z'", System.Globalization.CultureInfo.InvariantCulture);
+
+    public static string? Time(DateTimeOffset? value) => value is { } v ? Time(v) : null;
+
+    public static Dictionary<string, object?> User(User user, string? authtoken, IReadOnlyList<Dictionary<string, object?>> organizations) => new()
+    {
+        ["uid"] = user.Uid,
+        ["created_at"] = Time(user.CreatedAt),
+        ["updated_at"] = Time(user.UpdatedAt),
+        ["email"] = user.Email,
+        ["username"] = user.Email,
+        ["first_name"] = user.FirstName,
+        ["last_name"] = user.LastName,
+        ["company"] = user.Company,
+        ["org_uid"] = organizations.Where(o => o["is_owner"] is true).Select(o => o["uid"]).ToList(),
+        ["shared_org_uid"] = organizations.Where(o => o["is_owner"] is not true).Select(o => o["uid"]).ToList(),
+        ["active"] = user.Active,
+        ["failed_attempts"] = user.FailedAttempts,
+        ["tfa_status"] = user.TotpEnabled ? "verified" : "unverified",
+        ["last_login_at"] = Time(user.LastLoginAt),
+        ["authtoken"] = authtoken,
+        ["organizations"] = organizations,
+    };
+
+    public static Dictionary<string, object?> Organization(OrganizationView view, bool includeRoles = false, bool includePlan = false, long? users = null, long? stacks = null)
+    {
+        var o = view.Organization;
+        var body = new Dictionary<string, object?>
+        {
+            ["uid"] = o.Uid,
+            ["name"] = o.Name,
+            ["plan_id"] = o.PlanId,
+            ["expires_on"] = Time(o.PlanExpiresAt),
+            ["enabled"] = o.Enabled,
+            ["is_over_usage_allowed"] = false,
+            ["created_at"] = Time(o.CreatedAt),
+            ["updated_at"] = Time(o.UpdatedAt),
+            ["owner"] = view.CallerRole == Core.Organizations.OrgRole.Owner,
+            ["is_owner"] = view.CallerRole == Core.Organizations.OrgRole.Owner,
+            ["is_transfer_set"] = view.TransferPending,
+        };
+        if (includeRoles) body["org_roles"] = new[] { Role(o.Uid, view.CallerRole == Core.Organizations.OrgRole.Member ? Core.Organizations.OrgRole.Member : Core.Organizations.OrgRole.Admin, o.CreatedAt) };
+        if (includePlan) body["plan"] = Plan(o, view.CallerRole, users, stacks);
+        return body;
+    }
+
+    public static Dictionary<string, object?> Role(string organizationUid, OrgRole role, DateTimeOffset createdAt, IReadOnlyList<string>? users = null)
+    {
+        var body = new Dictionary<string, object?>
+        {
+            ["uid"] = OrgRoles.UidFor(organizationUid, role),
+            ["name"] = OrgRoles.NameOf(role),
+            ["description"] = role == Core.Organizations.OrgRole.Admin
+                ? "Admins manage users, stacks and settings of the organization."
+                : "Members reach only the stacks they were given roles in.",
+            ["org_uid"] = organizationUid,
+            ["admin"] = role != Core.Organizations.OrgRole.Member,
+            ["default"] = true,
+            ["created_at"] = Time(createdAt),
+            ["updated_at"] = Time(createdAt),
+            ["update_at"] = Time(createdAt),
+        };
+        if (users is not null) body["users"] = users;
+        return body;
+    }
+
+    public static Dictionary<string, object?> Plan(Organization o, OrgRole callerRole, long? users, long? stacks)
+    {
+        var plan = new Dictionary<string, object?>
+        {
+            ["plan_id"] = o.PlanId,
+            ["name"] = o.PlanName,
+            ["message"] = "",
+            ["price"] = callerRole == Core.Organizations.OrgRole.Owner ? "" : null,
+            ["expires_on"] = Time(o.PlanExpiresAt),
+            ["features"] = new object[]
+            {
+                Feature("users", "Users", o.MaxUsers, users),
+                Feature("stacks", "Stacks", o.MaxStacks, stacks),
+                Feature("getLimit", "GET requests per second", 100, null),
+                Feature("limit", "API requests per second", 10, null),
+                Feature("bulkLimit", "Bulk requests per second", 1, null),
+            },
+            ["created_at"] = Time(o.CreatedAt),
+            ["updated_at"] = Time(o.UpdatedAt),
+        };
+        return plan;
+    }
+
+    private static Dictionary<string, object?> Feature(string uid, string name, int limit, long? used) => new()
+    {
+        ["uid"] = uid,
+        ["name"] = name,
+        ["limit"] = limit,
+        ["max_limit"] = limit,
+        ["enabled"] = true,
+        ["used"] = used,
+    };
+}

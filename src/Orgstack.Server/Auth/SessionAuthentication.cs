@@ -1,0 +1,63 @@
+using Orgstack.Core.Accounts;
+using Orgstack.Core.Common;
+
+namespace Orgstack.Server.Auth;
+
+/// <summary>
+/// Resolves the caller from the <c>authtoken</c> header (or <c>authorization</c>, raw or Bearer, as the SDK sends it),
+/// checked against the database on every request so revocation is immediate on every node.
+/// </summary>
+public sealed class SessionAuthentication(RequestDelegate next)
+{
+    public const string ActorKey = "orgstack.actor";
+    public const string UserKey = "orgstack.user";
+    public const string SessionKey = "orgstack.session";
+
+    public async Task InvokeAsync(HttpContext context, SessionTokens tokens)
+    {
+        var token = TokenFrom(context.Request);
+        if (token is not null)
+        {
+            var found = await tokens.ValidateAsync(token, context.RequestAborted);
+            if (found is { } f)
+            {
+                context.Items[UserKey] = f.User;
+                context.Items[SessionKey] = f.Session;
+                context.Items[ActorKey] = new Actor(f.User.Uid, f.User.Email, context.Connection.RemoteIpAddress?.ToString(),
+                    context.TraceIdentifier, f.Session.Uid);
+            }
+        }
+        await next(context);
+    }
+
+    public static string? TokenFrom(HttpRequest request)
+    {
+        if (request.Headers.TryGetValue("authtoken", out var authtoken) && !string.IsNullOrWhiteSpace(authtoken))
+            return authtoken.ToString().Trim();
+        if (request.Headers.TryGetValue("authorization", out var authorization) && !string.IsNullOrWhiteSpace(authorization))
+        {
+            var value = authorization.ToString().Trim();
+            return value.StartsWith("Bearer ", StringComparison.OrdinalIgnoreCase) ? value[7..].Trim() : value;
+        }
+        return null;
+    }
+}
+
+public static class CallerExtensions
+{
+    public static Actor? Actor(this HttpContext context) => context.Items[SessionAuthentication.ActorKey] as Actor;
+
+    public static User? SignedInUser(this HttpContext context) => context.Items[SessionAuthentication.UserKey] as User;
+
+    public static Session? CurrentSession(this HttpContext context) => context.Items[SessionAuthentication.SessionKey] as Session;
+
+    /// <summary>Rejects requests without a valid session with 401 in Contentstack's shape.</summary>
+    public static TBuilder RequireSession<TBuilder>(this TBuilder builder) where TBuilder : IEndpointConventionBuilder =>
+        builder.AddEndpointFilter(async (invocation, next) =>
+            invocation.HttpContext.Actor() is null
+                ? Api.ApiResults.Error(CommonErrors.NotSignedIn)
+                : await next(invocation));
+
+    /// <summary>The address of the caller, for audit and rate limits.</summary>
+    public static string? RemoteAddress(this HttpContext context) => context.Connection.RemoteIpAddress?.ToString();
+}

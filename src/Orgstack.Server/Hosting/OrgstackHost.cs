@@ -1,0 +1,75 @@
+using System.Text.Json;
+using Microsoft.AspNetCore.Http.Json;
+using Microsoft.EntityFrameworkCore;
+using Orgstack.Core.Common;
+using Orgstack.Core.Data;
+using Orgstack.Server.Api;
+using Orgstack.Server.Auth;
+
+namespace Orgstack.Server.Hosting;
+
+public static class OrgstackHost
+{
+    public static void AddOrgstack(this WebApplicationBuilder builder)
+    {
+        var options = builder.Configuration.GetSection(OrgstackOptions.Section).Get<OrgstackOptions>() ?? new OrgstackOptions();
+        var services = builder.Services;
+        services.AddSingleton(options);
+        services.AddSingleton(TimeProvider.System);
+        services.AddDbContext<OrgstackDbContext>(o => Database.Configure(o, options));
+        Orgstack.Core.CoreServices.Add(services);
+        services.AddScoped<UserDirectory>();
+
+        services.Configure<JsonOptions>(o =>
+        {
+            o.SerializerOptions.PropertyNamingPolicy = JsonNamingPolicy.SnakeCaseLower;
+            o.SerializerOptions.DictionaryKeyPolicy = null;
+            o.SerializerOptions.MaxDepth = 32;
+        });
+        services.Configure<RouteHandlerOptions>(o => o.ThrowOnBadRequest = true);
+        services.AddProblemDetails();
+        services.AddOpenApi();
+        services.AddHttpContextAccessor();
+
+        // Extension points: other parts of the server register through these (mail delivery, console, SSO…).
+        foreach (var module in Modules()) module.AddServices(builder);
+    }
+
+    public static async Task PrepareDatabaseAsync(this WebApplication app)
+    {
+        await using var scope = app.Services.CreateAsyncScope();
+        var db = scope.ServiceProvider.GetRequiredService<OrgstackDbContext>();
+        await db.Database.MigrateAsync();
+        foreach (var module in Modules()) await module.OnStartedAsync(app, scope.ServiceProvider);
+    }
+
+    public static void UseOrgstack(this WebApplication app)
+    {
+        app.UseMiddleware<ApiErrorMiddleware>();
+        app.UseMiddleware<SessionAuthentication>();
+        foreach (var module in Modules()) module.UseMiddleware(app);
+
+        app.MapOpenApi();
+        var v3 = app.MapGroup("/v3");
+        ApiEndpoints.MapAll(v3);
+        foreach (var module in Modules()) module.MapEndpoints(app);
+    }
+
+    private static IEnumerable<IServerModule> Modules() =>
+        typeof(OrgstackHost).Assembly.GetTypes()
+            .Where(t => typeof(IServerModule).IsAssignableFrom(t) && t is { IsClass: true, IsAbstract: false })
+            .OrderBy(t => t.FullName, StringComparer.Ordinal)
+            .Select(t => (IServerModule)Activator.CreateInstance(t)!);
+}
+
+/// <summary>
+/// A part of the server that plugs itself in (mail delivery, console pages, SSO). Found by reflection, so adding one
+/// never edits the host.
+/// </summary>
+public interface IServerModule
+{
+    void AddServices(WebApplicationBuilder builder) { }
+    Task OnStartedAsync(WebApplication app, IServiceProvider services) => Task.CompletedTask;
+    void UseMiddleware(WebApplication app) { }
+    void MapEndpoints(WebApplication app) { }
+}
