@@ -13,6 +13,9 @@ public static class OrgstackHost
     public static void AddOrgstack(this WebApplicationBuilder builder)
     {
         var options = builder.Configuration.GetSection(OrgstackOptions.Section).Get<OrgstackOptions>() ?? new OrgstackOptions();
+        // `dotnet run` without --urls or ASPNETCORE_URLS listens where the default public base URL points.
+        if (string.IsNullOrEmpty(builder.Configuration["urls"]) && string.IsNullOrEmpty(builder.Configuration["http_ports"]))
+            builder.WebHost.UseUrls("http://localhost:5080");
         var services = builder.Services;
         services.AddSingleton(options);
         services.AddSingleton(TimeProvider.System);
