@@ -58,9 +58,12 @@ public static class ShareWire
     public static async Task<(JsonElement? Body, IResult? Error)> ReadAsync(HttpRequest request, CancellationToken ct)
     {
         if (request.ContentLength == 0) return (null, null);
+        using var reader = new StreamReader(request.Body);
+        var text = await reader.ReadToEndAsync(ct);
+        if (string.IsNullOrWhiteSpace(text)) return (null, null);
         try
         {
-            using var document = await JsonDocument.ParseAsync(request.Body, new JsonDocumentOptions { MaxDepth = 32 }, ct);
+            using var document = JsonDocument.Parse(text, new JsonDocumentOptions { MaxDepth = 32 });
             return (document.RootElement.Clone(), null);
         }
         catch (JsonException)
