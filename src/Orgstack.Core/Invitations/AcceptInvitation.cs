@@ -73,7 +73,16 @@ public sealed class AcceptInvitation(OrgstackDbContext db, Passwords passwords, 
                 new { via = "invitation" }));
         db.AuditEvents.Add(Audit.Audit.Event(auditActor, now, invitation.OrganizationUid, "user", "accept_invitation", "membership", invitation.Uid, invitation.Email,
             new { role = OrgRoles.NameOf(invitation.Role) }));
-        await db.SaveChangesAsync(ct);
+        try
+        {
+            await db.SaveChangesAsync(ct);
+        }
+        catch (DbUpdateException) when (created)
+        {
+            // The same address got an account in parallel (another invitation accepted at the same moment).
+            await transaction.RollbackAsync(ct);
+            return MemberErrors.SignInToAccept;
+        }
         await transaction.CommitAsync(ct);
         return new Accepted(invitation, user, created);
     }

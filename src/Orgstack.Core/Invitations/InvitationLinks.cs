@@ -48,6 +48,18 @@ public static class InvitationLinks
             .ExecuteUpdateAsync(u => u.SetProperty(t => t.RevokedAt, now), ct);
 
     /// <summary>
+    /// Revokes the live links of the pending invitations a user sent in an organization: an inviter who lost the right
+    /// to invite (demoted or removed) no longer vouches for them. The invitations stay listed; an admin can resend them.
+    /// </summary>
+    public static Task<int> RevokeSentByAsync(OrgstackDbContext db, string organizationUid, IReadOnlyCollection<string> inviterUserUids, DateTimeOffset now, CancellationToken ct)
+    {
+        var pending = db.Memberships.Where(m => m.OrganizationUid == organizationUid && m.Status == MembershipStatus.Pending
+            && m.InvitedByUserUid != null && inviterUserUids.Contains(m.InvitedByUserUid)).Select(m => m.Uid);
+        return db.ActionTokens.Where(t => t.Purpose == TokenPurpose.Invitation && t.UsedAt == null && t.RevokedAt == null && pending.Contains(t.SubjectUid!))
+            .ExecuteUpdateAsync(u => u.SetProperty(t => t.RevokedAt, now), ct);
+    }
+
+    /// <summary>
     /// Serializes writers of one organization: on PostgreSQL the row lock makes parallel invites and transfers queue,
     /// so counts read afterwards are current; on SQLite transactions already take the write lock up front.
     /// </summary>

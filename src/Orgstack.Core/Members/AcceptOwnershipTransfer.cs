@@ -79,6 +79,7 @@ public sealed class AcceptOwnershipTransfer(OrgstackDbContext db, TimeProvider c
             return MemberErrors.InvalidTransferLink;
         }
         nominee.Role = OrgRole.Owner;
+        if (oldOwner.UserUid is not null) await InvitationLinks.RevokeSentByAsync(db, organizationUid, [oldOwner.UserUid], now, ct);
         db.AuditEvents.Add(Audit.Audit.Event(actor, now, organizationUid, "organization", "accept_ownership_transfer", "ownership_transfer", transfer.Uid,
             transfer.ToEmail, new { from_user_uid = oldOwner.UserUid, from_email = oldOwner.Email, to_user_uid = user.Uid }));
         await db.SaveChangesAsync(ct);

@@ -54,6 +54,8 @@ public sealed class ChangeMemberRoles(OrgstackDbContext db, OrgAccess access, Ti
                 return MemberErrors.OwnerChangesOnlyByTransfer;
             }
             member.Role = role;
+            if (role == Organizations.OrgRole.Member && member.UserUid is not null)
+                await InvitationLinks.RevokeSentByAsync(db, request.OrganizationUid, [member.UserUid], now, ct);
         }
         if (request.Stacks is not null)
         {

@@ -46,6 +46,8 @@ public sealed class RemoveMembers(OrgstackDbContext db, OrgAccess access, Orgsta
 
         var uids = members.Select(m => m.Uid).ToList();
         await InvitationLinks.RevokeAsync(db, TokenPurpose.Invitation, uids, now, ct);
+        var removedUsers = members.Where(m => m.UserUid is not null).Select(m => m.UserUid!).ToList();
+        if (removedUsers.Count > 0) await InvitationLinks.RevokeSentByAsync(db, request.OrganizationUid, removedUsers, now, ct);
         await db.StackRoleAssignments.Where(a => uids.Contains(a.MembershipUid)).ExecuteDeleteAsync(ct);
         var removed = await db.Memberships.Where(m => uids.Contains(m.Uid) && m.Role != OrgRole.Owner).ExecuteDeleteAsync(ct);
         if (removed != uids.Count)

@@ -211,4 +211,36 @@ public sealed class MemberManagementTests(AppFactory app) : IClassFixture<AppFac
 
         Assert.NotNull((await app.MembershipAsync(org.Uid, email))!.LastLoginAt);
     }
+
+    [Fact]
+    public async Task DemotingAnAdmin_RevokesTheLinksOfInvitationsTheySent()
+    {
+        var (org, owner) = await app.NewOrganizationAsync();
+        var adminEmail = Unique("admin");
+        var admin = await app.AddMemberAsync(org.Uid, owner, adminEmail, "admin");
+        var invited = Unique("invited");
+        await app.InviteAsync(org.Uid, admin, Invitee(invited));
+        var token = await app.LatestTokenAsync(invited);
+
+        var result = await Change(org.Uid, await ShareUid(org.Uid, adminEmail), owner, "member");
+
+        Assert.True(result.IsSuccess, result.Error?.Message);
+        Assert.True(await app.DbAsync(db => db.ActionTokens.AnyAsync(t => t.TokenHash == Secrets.Hash(token) && t.RevokedAt != null)));
+        Assert.Equal(MembershipStatus.Pending, (await app.MembershipAsync(org.Uid, invited))!.Status);
+    }
+
+    [Fact]
+    public async Task RemovingAnAdmin_RevokesTheLinksOfInvitationsTheySent()
+    {
+        var (org, owner) = await app.NewOrganizationAsync();
+        var adminEmail = Unique("admin");
+        var admin = await app.AddMemberAsync(org.Uid, owner, adminEmail, "admin");
+        var invited = Unique("invited");
+        await app.InviteAsync(org.Uid, admin, Invitee(invited));
+        var token = await app.LatestTokenAsync(invited);
+
+        Assert.True((await Remove(org.Uid, owner, adminEmail)).IsSuccess);
+
+        Assert.True(await app.DbAsync(db => db.ActionTokens.AnyAsync(t => t.TokenHash == Secrets.Hash(token) && t.RevokedAt != null)));
+    }
 }
