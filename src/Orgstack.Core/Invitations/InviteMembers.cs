@@ -57,11 +57,13 @@ public sealed class InviteMembers(OrgstackDbContext db, OrgAccess access, MailCo
         var organization = await db.Organizations.AsNoTracking().Where(o => o.Uid == organizationUid)
             .Select(o => new { o.Name, o.MaxUsers }).FirstAsync(ct);
         var emails = candidates.Select(c => c.Email).ToList();
-        var existing = await db.Memberships.AsNoTracking().Where(m => m.OrganizationUid == organizationUid && emails.Contains(m.Email))
+        var existing = await db.Memberships.AsNoTracking().Where(m => m.OrganizationUid == organizationUid && EF.Parameter(emails).Contains(m.Email))
             .Select(m => new { m.Email, m.Status }).ToDictionaryAsync(m => m.Email, m => m.Status, ct);
         var seats = organization.MaxUsers - await db.Memberships.CountAsync(m => m.OrganizationUid == organizationUid, ct);
 
         var created = 0;
+        // Thousands of new rows: skip the per-call change scan; everything here is added, never modified.
+        db.ChangeTracker.AutoDetectChangesEnabled = false;
         foreach (var (index, email, role, invitee) in candidates)
         {
             if (existing.TryGetValue(email, out var status))
@@ -94,7 +96,6 @@ public sealed class InviteMembers(OrgstackDbContext db, OrgAccess access, MailCo
         if (created > 0)
         {
             // One round of inserts for the whole request, however many addresses it holds.
-            db.ChangeTracker.AutoDetectChangesEnabled = false;
             try { await db.SaveChangesAsync(ct); }
             finally { db.ChangeTracker.AutoDetectChangesEnabled = true; }
         }
