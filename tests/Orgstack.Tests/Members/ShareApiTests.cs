@@ -266,4 +266,31 @@ public sealed class ShareApiTests(AppFactory app) : IClassFixture<AppFactory>
         Assert.Null(await app.MembershipAsync(org.Uid, email));
         Assert.True(await app.AuditedAsync(org.Uid, "revoke_invitation", email));
     }
+
+    [Fact]
+    public async Task GetShare_ShowsNameLastLoginAndStackRolesOfAcceptedMembers()
+    {
+        var (org, owner) = await app.NewOrganizationAsync();
+        var stack = await app.CreateStackAsync(org.Uid, owner.UserUid, "Docs");
+        var email = Unique("known");
+        await app.AddMemberAsync(org.Uid, owner, email, "member", stack, "Developer");
+        await app.SignedInAsync(email);
+        var client = await app.SignedInAsync(owner.Email);
+
+        var found = (await client.PostAsync($"/v3/organizations/{org.Uid}/share/search", new { emails = new[] { email } })).EnsureStatus(HttpStatusCode.OK).Json;
+
+        var share = Assert.Single(found["shares"]!.AsArray())!;
+        Assert.Equal("accepted", share["status"]!.GetValue<string>());
+        Assert.Equal("Mia", share["first_name"]!.GetValue<string>());
+        Assert.Equal("Member", share["last_name"]!.GetValue<string>());
+        Assert.NotNull(share["last_login_at"]);
+        Assert.NotNull(share["user_uid"]);
+        Assert.False(share["is_owner"]!.GetValue<bool>());
+        Assert.False(share["access_without_sso"]!.GetValue<bool>());
+        Assert.Equal(OrgRoles.UidFor(org.Uid, OrgRole.Member), share["org_roles"]![0]!.GetValue<string>());
+        var stackRoles = share["stacks"]![0]!;
+        Assert.Equal(stack.ApiKey, stackRoles["api_key"]!.GetValue<string>());
+        Assert.Equal("Docs", stackRoles["name"]!.GetValue<string>());
+        Assert.Equal(stack.Roles["Developer"], stackRoles["roles"]![0]!.GetValue<string>());
+    }
 }
