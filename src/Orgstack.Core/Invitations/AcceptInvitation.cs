@@ -14,7 +14,7 @@ namespace Orgstack.Core.Invitations;
 /// </summary>
 public sealed class AcceptInvitation(OrgstackDbContext db, Passwords passwords, TimeProvider clock)
 {
-    public sealed record Request(string? Token, string? FirstName = null, string? LastName = null, string? Password = null);
+    public sealed record Request(string? Token, string? FirstName = null, string? LastName = null, string? Password = null, string? RemoteAddress = null);
 
     public sealed record Accepted(Membership Membership, User User, bool AccountCreated);
 
@@ -40,15 +40,9 @@ public sealed class AcceptInvitation(OrgstackDbContext db, Passwords passwords, 
         else
         {
             if (await db.Users.AnyAsync(u => u.Email == invitation.Email, ct)) return MemberErrors.SignInToAccept;
-            var first = request.FirstName?.Trim() ?? "";
-            var last = request.LastName?.Trim() ?? "";
-            if (first.Length is 0 or > 100 || last.Length > 100 || first.Any(char.IsControl) || last.Any(char.IsControl)) return MemberErrors.NameRequired;
-            if (passwords.CheckPolicy(request.Password, invitation.Email) is { } policy) return policy;
-            user = new User
-            {
-                Uid = Ids.New(), Email = invitation.Email, FirstName = first, LastName = last,
-                PasswordHash = passwords.Hash(request.Password!), CreatedAt = now, UpdatedAt = now,
-            };
+            var built = NewAccount.Build(passwords, invitation.Email, request.FirstName, request.LastName, request.Password, now);
+            if (!built.IsSuccess) return built.Error!;
+            user = built.Value;
             created = true;
         }
 
@@ -67,7 +61,7 @@ public sealed class AcceptInvitation(OrgstackDbContext db, Passwords passwords, 
         invitation.UpdatedAt = now;
         invitation.LastLoginAt = user.LastLoginAt;
         invitation.SetName(user.FirstName, user.LastName);
-        var auditActor = actor ?? new Actor(user.Uid, user.Email);
+        var auditActor = actor ?? new Actor(user.Uid, user.Email, request.RemoteAddress);
         if (created)
             db.AuditEvents.Add(Audit.Audit.Event(auditActor, now, invitation.OrganizationUid, "user", "create_account", "user", user.Uid, user.Email,
                 new { via = "invitation" }));

@@ -8,16 +8,17 @@ using Orgstack.Core.Organizations;
 namespace Orgstack.Core.Members;
 
 /// <summary>
-/// The nominee, signed in as the offered address, accepts: they become Owner and the previous Owner a Member, in one
+/// The nominee, signed in as the offered address (or, without an account yet, creating one for exactly that address),
+/// accepts: they become Owner and the previous Owner a Member, in one
 /// transaction. The old Owner is demoted first with a conditional update, then the nominee promoted; each must touch
 /// exactly one row, and the unique "one Owner" index backs it, so parallel accepts end with exactly one Owner.
 /// Nothing else changes: the previous Owner keeps the stacks they created and the stack roles they were given.
 /// </summary>
-public sealed class AcceptOwnershipTransfer(OrgstackDbContext db, TimeProvider clock)
+public sealed class AcceptOwnershipTransfer(OrgstackDbContext db, Passwords passwords, TimeProvider clock)
 {
-    public sealed record Request(string? Token);
+    public sealed record Request(string? Token, string? FirstName = null, string? LastName = null, string? Password = null, string? RemoteAddress = null);
 
-    public async Task<Result<Membership>> HandleAsync(Request request, Actor actor, CancellationToken ct)
+    public async Task<Result<Membership>> HandleAsync(Request request, Actor? actor, CancellationToken ct)
     {
         var now = clock.GetUtcNow();
         var token = await InvitationLinks.FindLiveAsync(db, request.Token, TokenPurpose.OwnershipTransfer, now, ct);
@@ -25,9 +26,23 @@ public sealed class AcceptOwnershipTransfer(OrgstackDbContext db, TimeProvider c
         var transfer = await db.OwnershipTransfers.AsNoTracking()
             .FirstOrDefaultAsync(t => t.Uid == token.SubjectUid && t.Status == TransferStatus.Pending && t.ExpiresAt > now, ct);
         if (transfer is null || transfer.ToEmail != token.Email) return MemberErrors.InvalidTransferLink;
-        if (!string.Equals(actor.Email, transfer.ToEmail, StringComparison.Ordinal)) return MemberErrors.WrongTransferAccount;
-        var user = await db.Users.AsNoTracking().FirstOrDefaultAsync(u => u.Uid == actor.UserUid, ct);
-        if (user is null) return MemberErrors.WrongTransferAccount;
+        User? user;
+        var created = false;
+        if (actor is not null && !actor.IsSystem)
+        {
+            if (!string.Equals(actor.Email, transfer.ToEmail, StringComparison.Ordinal)) return MemberErrors.WrongTransferAccount;
+            user = await db.Users.AsNoTracking().FirstOrDefaultAsync(u => u.Uid == actor.UserUid, ct);
+            if (user is null) return MemberErrors.WrongTransferAccount;
+        }
+        else
+        {
+            if (await db.Users.AnyAsync(u => u.Email == transfer.ToEmail, ct)) return MemberErrors.SignInToAcceptTransfer;
+            var built = NewAccount.Build(passwords, transfer.ToEmail, request.FirstName, request.LastName, request.Password, now);
+            if (!built.IsSuccess) return built.Error!;
+            user = built.Value;
+            created = true;
+        }
+        actor ??= new Actor(user.Uid, user.Email, request.RemoteAddress);
         var organizationUid = transfer.OrganizationUid;
 
         await using var transaction = await db.Database.BeginTransactionAsync(ct);
@@ -49,6 +64,11 @@ public sealed class AcceptOwnershipTransfer(OrgstackDbContext db, TimeProvider c
             return MemberErrors.InvalidTransferLink;
         }
 
+        if (created)
+        {
+            db.Users.Add(user);
+            db.AuditEvents.Add(Audit.Audit.Event(actor, now, organizationUid, "user", "create_account", "user", user.Uid, user.Email, new { via = "ownership_transfer" }));
+        }
         var nominee = await db.Memberships.FirstOrDefaultAsync(m => m.OrganizationUid == organizationUid && m.Email == transfer.ToEmail, ct);
         if (nominee is null)
         {
@@ -67,7 +87,15 @@ public sealed class AcceptOwnershipTransfer(OrgstackDbContext db, TimeProvider c
         nominee.LastLoginAt = user.LastLoginAt;
         nominee.UpdatedAt = now;
         nominee.SetName(user.FirstName, user.LastName);
-        await db.SaveChangesAsync(ct);
+        try
+        {
+            await db.SaveChangesAsync(ct);
+        }
+        catch (DbUpdateException) when (created)
+        {
+            await transaction.RollbackAsync(ct);
+            return MemberErrors.SignInToAcceptTransfer;
+        }
 
         var demoted = await db.Memberships.Where(m => m.Uid == oldOwner.Uid && m.Role == OrgRole.Owner)
             .ExecuteUpdateAsync(u => u.SetProperty(m => m.Role, OrgRole.Member).SetProperty(m => m.UpdatedAt, now), ct);

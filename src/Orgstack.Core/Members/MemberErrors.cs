@@ -30,6 +30,8 @@ public static class MemberErrors
     public static readonly Error InvalidTransferLink = Error.Validation("ownership.link_invalid", "This ownership transfer link is invalid or has expired.", "token");
     public static readonly Error SignInToAccept = new("invitation.sign_in_required", "Sign in to accept this invitation.", ErrorKind.Unauthorized, 105,
         new Dictionary<string, string[]> { ["authtoken"] = ["is required to accept this invitation."] });
+    public static readonly Error SignInToAcceptTransfer = new("ownership.sign_in_required", "Sign in to accept this ownership transfer.", ErrorKind.Unauthorized, 105,
+        new Dictionary<string, string[]> { ["authtoken"] = ["is required to accept this ownership transfer."] });
     public static readonly Error WrongAccount = Error.Forbidden("invitation.wrong_account",
         "This invitation was sent to another address. Sign in as the invited person to accept it.");
     public static readonly Error WrongTransferAccount = Error.Forbidden("ownership.wrong_account",

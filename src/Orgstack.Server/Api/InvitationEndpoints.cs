@@ -42,7 +42,7 @@ public static class InvitationEndpoints
             string? Text(System.Text.Json.JsonElement? element, string name) =>
                 ShareWire.TryGet(element, name, out var v) && v.ValueKind == System.Text.Json.JsonValueKind.String ? v.GetString() : null;
             var user = ShareWire.TryGet(body, "user", out var u) ? u : (System.Text.Json.JsonElement?)null;
-            var request = new AcceptInvitation.Request(Text(body, "token"), Text(user, "first_name"), Text(user, "last_name"), Text(user, "password"));
+            var request = new AcceptInvitation.Request(Text(body, "token"), Text(user, "first_name"), Text(user, "last_name"), Text(user, "password"), http.RemoteAddress());
             var result = await accept.HandleAsync(request, http.Actor(), ct);
             return ApiResults.From(result, a => new
             {

@@ -30,20 +30,25 @@ public static class TransferEndpoints
             return ApiResults.From(result, t => new { notice = "The ownership transfer has been cancelled.", transfer = Transfer(t) });
         }).WithSummary("Cancel the pending ownership transfer (Owner only).");
 
-        organizations.MapPost("/ownership/accept", async (HttpContext http, AcceptOwnershipTransfer accept, CancellationToken ct) =>
+        // Signed in as the nominee, or without an account yet: {token, user:{first_name,last_name,password}} creates it.
+        v3.MapPost("/organizations/ownership/accept", async (HttpContext http, AcceptOwnershipTransfer accept, CancellationToken ct) =>
         {
+            http.Response.Headers.CacheControl = "no-store";
+            if (SessionAuthentication.TokenFrom(http.Request) is not null && http.Actor() is null) return ApiResults.Error(Core.Common.CommonErrors.NotSignedIn);
             var (body, error) = await ShareWire.ReadAsync(http.Request, ct);
             if (error is not null) return error;
-            string? token = ShareWire.TryGet(body, "token", out var t) && t.ValueKind == System.Text.Json.JsonValueKind.String ? t.GetString() : null;
-            var result = await accept.HandleAsync(new AcceptOwnershipTransfer.Request(token), http.Actor()!, ct);
-            http.Response.Headers.CacheControl = "no-store";
+            string? Text(System.Text.Json.JsonElement? element, string name) =>
+                ShareWire.TryGet(element, name, out var v) && v.ValueKind == System.Text.Json.JsonValueKind.String ? v.GetString() : null;
+            var user = ShareWire.TryGet(body, "user", out var u) ? u : (System.Text.Json.JsonElement?)null;
+            var result = await accept.HandleAsync(new AcceptOwnershipTransfer.Request(Text(body, "token"), Text(user, "first_name"), Text(user, "last_name"),
+                Text(user, "password"), http.RemoteAddress()), http.Actor(), ct);
             return ApiResults.From(result, m => new
             {
                 notice = "You are now the Owner of the organization.",
                 organization = new { uid = m.OrganizationUid },
                 share = ShareWire.Share(m),
             });
-        }).WithSummary("Accept an ownership transfer by its emailed token (signed in as the nominee).");
+        }).WithTags("Ownership transfer").WithSummary("Accept an ownership transfer by its emailed token (signed in as the nominee, or creating the nominee's account).");
     }
 
     private static Dictionary<string, object?> Transfer(Core.Organizations.OwnershipTransfer t) => new()

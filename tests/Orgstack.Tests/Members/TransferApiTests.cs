@@ -46,16 +46,41 @@ public sealed class TransferApiTests(AppFactory app) : IClassFixture<AppFactory>
     }
 
     [Fact]
-    public async Task AcceptOwnership_WithoutSession_Answers401_AndByWrongUser_Answers403()
+    public async Task AcceptOwnership_ForAnExistingAccountWithoutSession_Answers401_AndByWrongUser_Answers403()
     {
         var (org, owner) = await app.NewOrganizationAsync();
-        var nominee = Unique("nominee");
+        var (_, nominee) = await app.NewOrganizationAsync();
         var bystander = await app.AddMemberAsync(org.Uid, owner, Unique("bystander"));
+        await (await app.SignedInAsync(owner.Email)).PostAsync($"/v3/organizations/{org.Uid}/transfer-ownership", new { transfer_to = nominee.Email });
+        var token = await app.LatestTokenAsync(nominee.Email, "ownership_transfer");
+
+        (await app.Client().PostAsync("/v3/organizations/ownership/accept",
+            new { token, user = new { first_name = "Eve", last_name = "X", password = Scenario.Password } })).EnsureError(HttpStatusCode.Unauthorized);
+        (await (await app.SignedInAsync(bystander.Email)).PostAsync("/v3/organizations/ownership/accept", new { token })).EnsureError(HttpStatusCode.Forbidden);
+        var dead = app.Client();
+        dead.AuthToken = "csexpired";
+        (await dead.PostAsync("/v3/organizations/ownership/accept", new { token })).EnsureError(HttpStatusCode.Unauthorized);
+        Assert.Equal(OrgRole.Owner, (await app.MembershipAsync(org.Uid, owner.Email))!.Role);
+        (await (await app.SignedInAsync(nominee.Email)).PostAsync("/v3/organizations/ownership/accept", new { token })).EnsureStatus(HttpStatusCode.OK);
+    }
+
+    [Fact]
+    public async Task AcceptOwnership_ByANewPerson_CreatesTheAccountAndMakesThemOwner()
+    {
+        var (org, owner) = await app.NewOrganizationAsync();
+        var nominee = Unique("newowner");
         await (await app.SignedInAsync(owner.Email)).PostAsync($"/v3/organizations/{org.Uid}/transfer-ownership", new { transfer_to = nominee });
         var token = await app.LatestTokenAsync(nominee, "ownership_transfer");
 
-        (await app.Client().PostAsync("/v3/organizations/ownership/accept", new { token })).EnsureError(HttpStatusCode.Unauthorized);
-        (await (await app.SignedInAsync(bystander.Email)).PostAsync("/v3/organizations/ownership/accept", new { token })).EnsureError(HttpStatusCode.Forbidden);
-        Assert.Equal(OrgRole.Owner, (await app.MembershipAsync(org.Uid, owner.Email))!.Role);
+        var weak = await app.Client().PostAsync("/v3/organizations/ownership/accept", new { token, user = new { first_name = "Nu", last_name = "Owner", password = "short" } });
+        var accepted = await app.Client().PostAsync("/v3/organizations/ownership/accept", new { token, user = new { first_name = "Nu", last_name = "Owner", password = Scenario.Password } });
+
+        weak.EnsureError(HttpStatusCode.UnprocessableEntity);
+        accepted.EnsureStatus(HttpStatusCode.OK);
+        var membership = await app.MembershipAsync(org.Uid, nominee);
+        Assert.Equal(OrgRole.Owner, membership!.Role);
+        Assert.Equal("Nu", membership.FirstName);
+        Assert.Equal(OrgRole.Member, (await app.MembershipAsync(org.Uid, owner.Email))!.Role);
+        (await (await app.SignedInAsync(nominee)).GetAsync($"/v3/organizations/{org.Uid}/share")).EnsureStatus(HttpStatusCode.OK);
     }
 }
