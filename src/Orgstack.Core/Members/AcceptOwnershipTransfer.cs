@@ -26,6 +26,7 @@ public sealed class AcceptOwnershipTransfer(OrgstackDbContext db, Passwords pass
         var transfer = await db.OwnershipTransfers.AsNoTracking()
             .FirstOrDefaultAsync(t => t.Uid == token.SubjectUid && t.Status == TransferStatus.Pending && t.ExpiresAt > now, ct);
         if (transfer is null || transfer.ToEmail != token.Email) return MemberErrors.InvalidTransferLink;
+        if (!await db.Organizations.AnyAsync(o => o.Uid == transfer.OrganizationUid && o.Enabled, ct)) return MemberErrors.InvalidTransferLink;
         User? user;
         var created = false;
         if (actor is not null && !actor.IsSystem)

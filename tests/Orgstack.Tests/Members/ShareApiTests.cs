@@ -293,4 +293,25 @@ public sealed class ShareApiTests(AppFactory app) : IClassFixture<AppFactory>
         Assert.Equal("Docs", stackRoles["name"]!.GetValue<string>());
         Assert.Equal(stack.Roles["Developer"], stackRoles["roles"]![0]!.GetValue<string>());
     }
+
+    [Fact]
+    public async Task PostShare_WithRepeatedEmailKeysUnderStacks_MergesThem()
+    {
+        var (org, owner) = await app.NewOrganizationAsync();
+        var website = await app.CreateStackAsync(org.Uid, owner.UserUid, "Website");
+        var blog = await app.CreateStackAsync(org.Uid, owner.UserUid, "Blog");
+        var email = Unique("dup");
+        var client = await app.SignedInAsync(owner.Email);
+        var body = "{\"share\":{\"users\":{\"" + email + "\":[\"member\"]},\"stacks\":{"
+            + "\"" + email + "\":{\"" + website.ApiKey + "\":[\"" + website.Roles["Developer"] + "\"]},"
+            + "\"" + email + "\":{\"" + blog.ApiKey + "\":[\"" + blog.Roles["Admin"] + "\"]}}}}";
+
+        var response = await client.PostAsync($"/v3/organizations/{org.Uid}/share", body);
+
+        response.EnsureStatus(HttpStatusCode.OK);
+        var uid = (await app.MembershipAsync(org.Uid, email))!.Uid;
+        var stacks = await app.DbAsync(db => Microsoft.EntityFrameworkCore.EntityFrameworkQueryableExtensions.ToListAsync(
+            db.StackRoleAssignments.Where(a => a.MembershipUid == uid).Select(a => a.StackUid)));
+        Assert.Equal(2, stacks.Distinct().Count());
+    }
 }

@@ -83,4 +83,18 @@ public sealed class TransferApiTests(AppFactory app) : IClassFixture<AppFactory>
         Assert.Equal(OrgRole.Member, (await app.MembershipAsync(org.Uid, owner.Email))!.Role);
         (await (await app.SignedInAsync(nominee)).GetAsync($"/v3/organizations/{org.Uid}/share")).EnsureStatus(HttpStatusCode.OK);
     }
+
+    [Fact]
+    public async Task OpenApiDocument_ListsTheMemberEndpoints()
+    {
+        var document = (await app.Client().GetAsync("/openapi/v1.json")).EnsureStatus(HttpStatusCode.OK).Body;
+
+        foreach (var path in new[]
+        {
+            "/v3/organizations/{organizationUid}/share", "/v3/organizations/{organizationUid}/share/search",
+            "/v3/organizations/{organizationUid}/share/{shareUid}/resend_invitation", "/v3/organizations/{organizationUid}/{shareUid}/resend_invitation",
+            "/v3/organizations/{organizationUid}/transfer-ownership", "/v3/organizations/invitations/accept", "/v3/organizations/ownership/accept",
+        })
+            Assert.Contains($"\"{path}\"", document);
+    }
 }
