@@ -145,12 +145,14 @@ public sealed class StackApiTests(AppFactory app) : IClassFixture<AppFactory>
 
         var plain = (await client.GetAsync("/v3/stacks", StackScenario.ApiKey(stack))).EnsureStatus(HttpStatusCode.OK).Json["stack"]!;
         var withUsers = (await client.GetAsync("/v3/stacks?include_collaborators=true", StackScenario.ApiKey(stack))).EnsureStatus(HttpStatusCode.OK).Json["stack"]!;
+        var trailingSlash = (await client.GetAsync("/v3/stacks/?include_collaborators=true", StackScenario.ApiKey(stack))).EnsureStatus(HttpStatusCode.OK).Json["stack"]!;
 
         foreach (var field in new[] { "uid", "name", "description", "org_uid", "api_key", "master_locale", "owner_uid", "user_uids", "created_at", "updated_at", "SYS_ACL", "settings" })
             Assert.True(plain.AsObject().ContainsKey(field), field);
         Assert.Null(plain["collaborators"]);
         var collaborators = withUsers["collaborators"]!.AsArray();
         Assert.Equal(2, collaborators.Count);
+        Assert.Equal(2, trailingSlash["collaborators"]!.AsArray().Count);
         var mine = collaborators.Single(c => c!["uid"]!.GetValue<string>() == member.UserUid)!;
         Assert.Equal(member.Email, mine["email"]!.GetValue<string>());
         Assert.Equal("Developer", mine["roles"]![0]!["name"]!.GetValue<string>());
