@@ -11,7 +11,7 @@ public sealed class UpdateStack(OrgstackDbContext db, StackAccess access, TimePr
 {
     public sealed record Request(string? ApiKey, string? Name, string? Description, string? MasterLocale);
 
-    public async Task<Result<Stack>> HandleAsync(Request request, Actor actor, CancellationToken ct)
+    public async Task<Result<StackView>> HandleAsync(Request request, Actor actor, CancellationToken ct)
     {
         var caller = await access.ManageAsync(request.ApiKey, actor, tracking: true, ct);
         if (!caller.IsSuccess) return caller.Error!;
@@ -32,11 +32,14 @@ public sealed class UpdateStack(OrgstackDbContext db, StackAccess access, TimePr
             changes["description"] = new { from = stack.Description, to = request.Description.Trim() };
             stack.Description = request.Description.Trim();
         }
-        if (changes.Count == 0) return stack;
+        if (changes.Count == 0) return await ViewAsync(stack, ct);
         var now = clock.GetUtcNow();
         stack.UpdatedAt = now;
         db.AuditEvents.Add(Audit.Audit.Event(actor, now, stack.OrganizationUid, "stack", "update", "stack", stack.Uid, stack.Name, changes));
         await db.SaveChangesAsync(ct);
-        return stack;
+        return await ViewAsync(stack, ct);
     }
+
+    private async Task<StackView> ViewAsync(Stack stack, CancellationToken ct) =>
+        new(stack, (await StackUsers.UserUidsAsync(db, [stack], ct))[stack.Uid]);
 }

@@ -57,7 +57,7 @@ public static class StackEndpoints
             return ApiResults.From(result, s => new { notice = "Stack created successfully.", stack = StackWire.Stack(s, [s.OwnerUserUid]) }, StatusCodes.Status201Created);
         }).WithSummary("Creates a stack in the organization named by the organization_uid header or query parameter (Owner and Admin).");
 
-        stacks.MapPut("/", async ([FromBody] JsonObject? body, HttpContext http, UpdateStack update, GetStack get, CancellationToken ct) =>
+        stacks.MapPut("/", async ([FromBody] JsonObject? body, HttpContext http, UpdateStack update, CancellationToken ct) =>
         {
             var fields = BodyFields.Wrapped(body, "stack", out var error);
             if (error is not null) return error;
@@ -65,10 +65,7 @@ public static class StackEndpoints
                 || !BodyFields.TryString(fields, "description", out var description, out error, "stack.description")
                 || !BodyFields.TryString(fields, "master_locale", out var locale, out error, "stack.master_locale")) return error!;
             var result = await update.HandleAsync(new UpdateStack.Request(ApiKey(http.Request), name, description, locale), http.Actor()!, ct);
-            if (!result.IsSuccess) return ApiResults.Error(result.Error!);
-            var view = await get.HandleAsync(result.Value.ApiKey, false, http.Actor()!, ct);
-            var userUids = view.IsSuccess ? view.Value.Stack.UserUids : [];
-            return Results.Json(new { notice = "Stack updated successfully.", stack = StackWire.Stack(result.Value, userUids) });
+            return ApiResults.From(result, v => new { notice = "Stack updated successfully.", stack = StackWire.Stack(v.Stack, v.UserUids) });
         }).WithSummary("Renames a stack or changes its description; read-only fields are ignored, a master_locale change is refused.");
 
         stacks.MapDelete("/", async (HttpContext http, DeleteStack delete, CancellationToken ct) =>

@@ -186,7 +186,7 @@ public sealed class StackUseCaseTests(AppFactory app) : IClassFixture<AppFactory
         await app.GiveRoleAsync(stack, member, BuiltInRoles.Developer);
 
         var fetched = await app.RunAsync<GetStack, Result<(StackView, IReadOnlyList<StackUserView>?)>>(u => u.HandleAsync(stack.ApiKey, false, member.Actor, None));
-        var renamed = await app.RunAsync<UpdateStack, Result<Stack>>(u => u.HandleAsync(new UpdateStack.Request(stack.ApiKey, "New", null, null), member.Actor, None));
+        var renamed = await app.RunAsync<UpdateStack, Result<StackView>>(u => u.HandleAsync(new UpdateStack.Request(stack.ApiKey, "New", null, null), member.Actor, None));
         var deleted = await app.RunAsync<DeleteStack, Result<DeleteStack.Deleted>>(u => u.HandleAsync(stack.ApiKey, member.Actor, None));
 
         Assert.True(fetched.IsSuccess);
@@ -202,10 +202,11 @@ public sealed class StackUseCaseTests(AppFactory app) : IClassFixture<AppFactory
         var stack = await app.CreateStackAsync(org);
         await app.GiveRoleAsync(stack, member, BuiltInRoles.Admin);
 
-        var renamed = await app.RunAsync<UpdateStack, Result<Stack>>(u => u.HandleAsync(new UpdateStack.Request(stack.ApiKey, "Renamed", "New description", "en-us"), member.Actor, None));
+        var renamed = await app.RunAsync<UpdateStack, Result<StackView>>(u => u.HandleAsync(new UpdateStack.Request(stack.ApiKey, "Renamed", "New description", "en-us"), member.Actor, None));
         var deleted = await app.RunAsync<DeleteStack, Result<DeleteStack.Deleted>>(u => u.HandleAsync(stack.ApiKey, member.Actor, None));
 
-        Assert.Equal("Renamed", renamed.Value.Name);
+        Assert.Equal("Renamed", renamed.Value.Stack.Name);
+        Assert.Contains(member.UserUid, renamed.Value.UserUids);
         Assert.Same(StackErrors.DeleteRequired, deleted.Error);
         Assert.Equal(1, await app.AuditCountAsync("stack", "update", stack.Uid));
     }
@@ -216,7 +217,7 @@ public sealed class StackUseCaseTests(AppFactory app) : IClassFixture<AppFactory
         var org = await app.CreateStackOrgAsync();
         var stack = await app.CreateStackAsync(org);
 
-        var result = await app.RunAsync<UpdateStack, Result<Stack>>(u => u.HandleAsync(new UpdateStack.Request(stack.ApiKey, "Renamed", null, "fr-fr"), org.Owner.Actor, None));
+        var result = await app.RunAsync<UpdateStack, Result<StackView>>(u => u.HandleAsync(new UpdateStack.Request(stack.ApiKey, "Renamed", null, "fr-fr"), org.Owner.Actor, None));
 
         Assert.Same(StackErrors.MasterLocaleImmutable, result.Error);
         Assert.Equal("Website", (await app.WithDbAsync(db => db.Stacks.AsNoTracking().FirstAsync(s => s.Uid == stack.Uid))).Name);
