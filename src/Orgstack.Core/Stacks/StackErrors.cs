@@ -64,6 +64,10 @@ public static class StackErrors
     public static Error RulesInvalid(string detail) => Error.Validation("role.rules_invalid",
         "The role's rules must be an array of objects, each with a string \"module\": " + detail, "rules");
 
+    /// <summary>Contentstack refuses a role without a branch rule, under the literal key "rules.branch".</summary>
+    public static readonly Error BranchRuleRequired = Error.Validation("role.branch_rule_required",
+        "A role needs a branch rule, such as {\"module\":\"branch\",\"branches\":[\"main\"],\"acl\":{\"read\":true}}.", "rules.branch", "is required.");
+
     public static Error RoleInUse(int holders) => Error.Conflict("role.in_use",
         $"The role is held by {holders} user{(holders == 1 ? "" : "s")} (members or pending invitations) of this stack. " +
         "Give them other roles or unshare the stack with them before deleting the role.");

@@ -28,8 +28,8 @@ public static partial class StackInput
     private static partial Regex LocalePattern();
 
     /// <summary>
-    /// Validates permission rules (a JSON array of objects, each with a string "module") and answers their compact
-    /// JSON text, kept verbatim otherwise.
+    /// Validates permission rules (a JSON array of objects, each with a string "module", one of them a "branch" or
+    /// "branch_alias" rule as Contentstack requires) and answers their compact JSON text, kept verbatim otherwise.
     /// </summary>
     public static Result<string> NormalizeRules(JsonNode? rules)
     {
@@ -41,6 +41,7 @@ public static partial class StackInput
                 || string.IsNullOrWhiteSpace(module.GetValue<string>()))
                 return StackErrors.RulesInvalid($"rule {i} has no string \"module\".");
         }
+        if (!array.Any(r => r!["module"]!.GetValue<string>() is "branch" or "branch_alias")) return StackErrors.BranchRuleRequired;
         var text = array.ToJsonString();
         if (text.Length > MaxRulesLength) return StackErrors.RulesInvalid($"the rules are longer than {MaxRulesLength} characters.");
         return text;

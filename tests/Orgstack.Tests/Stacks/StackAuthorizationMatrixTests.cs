@@ -58,7 +58,7 @@ public sealed class StackAuthorizationMatrixTests(AppFactory app) : IClassFixtur
         var target = await app.AddMemberAsync(org.Uid, OrgRole.Member);
         await app.GiveRoleAsync(stack, target, BuiltInRoles.ContentManager);
         var custom = (await app.RunAsync<CreateStackRole, Orgstack.Core.Common.Result<StackRoleView>>(u =>
-            u.HandleAsync(new CreateStackRole.Request(stack.ApiKey, "Custom", null, null), org.Owner.Actor, CancellationToken.None))).Value.Role;
+            u.HandleAsync(new CreateStackRole.Request(stack.ApiKey, "Custom", null, StackScenario.BranchRules()), org.Owner.Actor, CancellationToken.None))).Value.Role;
         var developer = await app.RoleAsync(stack, BuiltInRoles.Developer);
 
         Person? person = caller switch
@@ -89,7 +89,7 @@ public sealed class StackAuthorizationMatrixTests(AppFactory app) : IClassFixtur
             "POST /stacks/unshare" => await client.PostAsync("/v3/stacks/unshare", new { email = target.Email }, key),
             "POST /stacks/users/roles" => await client.PostAsync("/v3/stacks/users/roles",
                 new { users = new Dictionary<string, string[]> { [target.UserUid] = [developer.Uid] } }, key),
-            "POST /roles" => await client.PostAsync("/v3/roles", new { role = new { name = "Another", rules = Array.Empty<object>() } }, key),
+            "POST /roles" => await client.PostAsync("/v3/roles", new { role = new { name = "Another", rules = StackScenario.BranchRules() } }, key),
             "PUT /roles/{uid}" => await client.PutAsync($"/v3/roles/{custom.Uid}", new { role = new { name = "Changed" } }, key),
             "DELETE /roles/{uid}" => await client.DeleteAsync($"/v3/roles/{custom.Uid}", headers: key),
             "DELETE /stacks" => await client.DeleteAsync("/v3/stacks", headers: key),

@@ -178,7 +178,7 @@ public sealed class StackShareAndRoleApiTests(AppFactory app) : IClassFixture<Ap
         var member = await app.AddMemberAsync(org.Uid, OrgRole.Member);
         var stack = await app.CreateStackAsync(org);
         var client = await app.ClientForAsync(org.Owner);
-        var uid = (await client.PostAsync("/v3/roles", new { role = new { name = "Held", rules = Array.Empty<object>() } }, StackScenario.ApiKey(stack)))
+        var uid = (await client.PostAsync("/v3/roles", new { role = new { name = "Held", rules = StackScenario.BranchRules() } }, StackScenario.ApiKey(stack)))
             .EnsureStatus(HttpStatusCode.Created).Json["role"]!["uid"]!.GetValue<string>();
         await app.GiveRoleAsync(stack, member, "Held");
 
@@ -194,6 +194,7 @@ public sealed class StackShareAndRoleApiTests(AppFactory app) : IClassFixture<Ap
     [InlineData("{\"role\":{\"name\":\"x\",\"rules\":[{\"acl\":{}}]}}")]
     [InlineData("{\"role\":{\"name\":[\"x\"]}}")]
     [InlineData("{\"role\":{\"name\":\"Developer\"}}")]
+    [InlineData("{\"role\":{\"name\":\"x\",\"rules\":[{\"module\":\"asset\",\"assets\":[\"$all\"]}]}}")]
     public async Task CreatingARole_WithInvalidInput_Answers422AndCreatesNothing(string body)
     {
         var org = await app.CreateStackOrgAsync();
@@ -203,6 +204,19 @@ public sealed class StackShareAndRoleApiTests(AppFactory app) : IClassFixture<Ap
         (await client.PostAsync("/v3/roles", body, StackScenario.ApiKey(stack))).EnsureError(HttpStatusCode.UnprocessableEntity);
 
         Assert.Equal(3, await app.WithDbAsync(db => db.StackRoles.CountAsync(r => r.StackUid == stack.Uid)));
+    }
+
+    [Fact]
+    public async Task CreatingARole_WithoutABranchRule_Answers422UnderRulesBranch()
+    {
+        var org = await app.CreateStackOrgAsync();
+        var stack = await app.CreateStackAsync(org);
+        var client = await app.ClientForAsync(org.Owner);
+
+        var body = (await client.PostAsync("/v3/roles", new { role = new { name = "No branch", rules = new[] { new { module = "asset", assets = new[] { "$all" } } } } },
+            StackScenario.ApiKey(stack))).EnsureError(HttpStatusCode.UnprocessableEntity);
+
+        Assert.NotNull(body["errors"]!["rules.branch"]);
     }
 
     [Fact]
@@ -232,7 +246,7 @@ public sealed class StackShareAndRoleApiTests(AppFactory app) : IClassFixture<Ap
 
         (await client.PostAsync("/v3/stacks/share", new { emails = new[] { member.Email }, roles = new Dictionary<string, string[]> { [member.Email] = ["Developer"] } }, key)).EnsureStatus(HttpStatusCode.OK);
         (await client.PostAsync("/v3/stacks/unshare", new { email = member.Email }, key)).EnsureStatus(HttpStatusCode.OK);
-        (await client.PostAsync("/v3/roles", new { role = new { name = "Audited role" } }, key)).EnsureStatus(HttpStatusCode.Created);
+        (await client.PostAsync("/v3/roles", new { role = new { name = "Audited role", rules = StackScenario.BranchRules() } }, key)).EnsureStatus(HttpStatusCode.Created);
         (await client.DeleteAsync("/v3/stacks", headers: key)).EnsureStatus(HttpStatusCode.OK);
 
         var events = await app.WithDbAsync(db => db.AuditEvents.AsNoTracking().Where(e => e.OrganizationUid == org.Uid && (e.Module == "stack" || e.Module == "role")).ToListAsync());

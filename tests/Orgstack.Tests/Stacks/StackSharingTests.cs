@@ -211,7 +211,7 @@ public sealed class StackSharingTests(AppFactory app) : IClassFixture<AppFactory
             u.HandleAsync(new CreateStackRole.Request(stack.ApiKey, " Reviewers ", "Reads", rules), org.Owner.Actor, None));
         var uid = created.Value.Role.Uid;
         var updated = await app.RunAsync<UpdateStackRole, Result<StackRoleView>>(u =>
-            u.HandleAsync(new UpdateStackRole.Request(stack.ApiKey, uid, "Editors", null, JsonNode.Parse("""[{"module":"locale","locales":["$all"]}]"""), true), org.Owner.Actor, None));
+            u.HandleAsync(new UpdateStackRole.Request(stack.ApiKey, uid, "Editors", null, JsonNode.Parse("""[{"module":"branch","branches":["main"]},{"module":"locale","locales":["$all"]}]"""), true), org.Owner.Actor, None));
         var deleted = await app.RunAsync<DeleteStackRole, Result<StackRole>>(u => u.HandleAsync(stack.ApiKey, uid, org.Owner.Actor, None));
 
         Assert.Equal("Reviewers", created.Value.Role.Name);
@@ -219,7 +219,7 @@ public sealed class StackSharingTests(AppFactory app) : IClassFixture<AppFactory
         Assert.True(JsonNode.DeepEquals(rules, JsonNode.Parse(created.Value.Role.RulesJson)));
         Assert.Equal("Editors", updated.Value.Role.Name);
         Assert.Equal("Reads", updated.Value.Role.Description);
-        Assert.Equal("""[{"module":"locale","locales":["$all"]}]""", updated.Value.Role.RulesJson);
+        Assert.Equal("""[{"module":"branch","branches":["main"]},{"module":"locale","locales":["$all"]}]""", updated.Value.Role.RulesJson);
         Assert.True(deleted.IsSuccess);
         Assert.False(await app.WithDbAsync(db => db.StackRoles.AnyAsync(r => r.Uid == uid)));
         Assert.Equal(1, await app.AuditCountAsync("role", "create", uid));
@@ -233,6 +233,8 @@ public sealed class StackSharingTests(AppFactory app) : IClassFixture<AppFactory
     [InlineData("""[{"acl":{}}]""")]
     [InlineData("""[{"module":5}]""")]
     [InlineData("""[{"module":""}]""")]
+    [InlineData("""[{"module":"asset","assets":["$all"]}]""")]
+    [InlineData("""[]""")]
     public async Task CustomRole_WithInvalidRules_IsRejected(string rules)
     {
         var org = await app.CreateStackOrgAsync();
@@ -241,7 +243,7 @@ public sealed class StackSharingTests(AppFactory app) : IClassFixture<AppFactory
         var result = await app.RunAsync<CreateStackRole, Result<StackRoleView>>(u =>
             u.HandleAsync(new CreateStackRole.Request(stack.ApiKey, "Broken", null, JsonNode.Parse(rules)), org.Owner.Actor, None));
 
-        Assert.Equal("role.rules_invalid", result.Error!.Code);
+        Assert.Contains(result.Error!.Code, new[] { "role.rules_invalid", "role.branch_rule_required" });
         Assert.Equal(3, await app.WithDbAsync(db => db.StackRoles.CountAsync(r => r.StackUid == stack.Uid)));
     }
 
@@ -255,7 +257,7 @@ public sealed class StackSharingTests(AppFactory app) : IClassFixture<AppFactory
         var stack = await app.CreateStackAsync(org);
 
         var result = await app.RunAsync<CreateStackRole, Result<StackRoleView>>(u =>
-            u.HandleAsync(new CreateStackRole.Request(stack.ApiKey, name, null, new JsonArray()), org.Owner.Actor, None));
+            u.HandleAsync(new CreateStackRole.Request(stack.ApiKey, name, null, StackScenario.BranchRules()), org.Owner.Actor, None));
 
         Assert.Equal(ErrorKind.Validation, result.Error!.Kind);
     }
@@ -268,7 +270,7 @@ public sealed class StackSharingTests(AppFactory app) : IClassFixture<AppFactory
         var pending = await app.AddMemberAsync(org.Uid, OrgRole.Member, pending: true);
         var stack = await app.CreateStackAsync(org);
         var role = (await app.RunAsync<CreateStackRole, Result<StackRoleView>>(u =>
-            u.HandleAsync(new CreateStackRole.Request(stack.ApiKey, "Reviewers", null, null), org.Owner.Actor, None))).Value.Role;
+            u.HandleAsync(new CreateStackRole.Request(stack.ApiKey, "Reviewers", null, StackScenario.BranchRules()), org.Owner.Actor, None))).Value.Role;
         await app.GiveRoleAsync(stack, member, "Reviewers");
         await app.GiveRoleAsync(stack, pending, "Reviewers");
 
@@ -290,9 +292,9 @@ public sealed class StackSharingTests(AppFactory app) : IClassFixture<AppFactory
         await app.GiveRoleAsync(stack, stackAdmin, BuiltInRoles.Admin);
 
         var refused = await app.RunAsync<CreateStackRole, Result<StackRoleView>>(u =>
-            u.HandleAsync(new CreateStackRole.Request(stack.ApiKey, "Mine", null, null), developer.Actor, None));
+            u.HandleAsync(new CreateStackRole.Request(stack.ApiKey, "Mine", null, StackScenario.BranchRules()), developer.Actor, None));
         var allowed = await app.RunAsync<CreateStackRole, Result<StackRoleView>>(u =>
-            u.HandleAsync(new CreateStackRole.Request(stack.ApiKey, "Mine", null, null), stackAdmin.Actor, None));
+            u.HandleAsync(new CreateStackRole.Request(stack.ApiKey, "Mine", null, StackScenario.BranchRules()), stackAdmin.Actor, None));
         var listed = await app.RunAsync<ListStackRoles, Result<(IReadOnlyList<StackRoleView> Items, int Count)>>(u =>
             u.HandleAsync(new ListStackRoles.Request(stack.ApiKey, null, 0, 100), developer.Actor, None));
 

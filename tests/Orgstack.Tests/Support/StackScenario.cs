@@ -102,6 +102,11 @@ public static class StackScenario
         return client;
     }
 
+    /// <summary>The smallest valid rules of a custom role: read access to the main branch.</summary>
+    public const string BranchRulesJson = """[{"module":"branch","branches":["main"],"acl":{"read":true}}]""";
+
+    public static System.Text.Json.Nodes.JsonNode BranchRules() => System.Text.Json.Nodes.JsonNode.Parse(BranchRulesJson)!;
+
     public static Dictionary<string, string> ApiKey(Stack stack) => new() { ["api_key"] = stack.ApiKey };
 
     public static Task<int> AuditCountAsync(this AppFactory app, string module, string eventType, string targetUid) =>
