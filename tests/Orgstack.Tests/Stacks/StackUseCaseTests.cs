@@ -84,6 +84,19 @@ public sealed class StackUseCaseTests(AppFactory app) : IClassFixture<AppFactory
         Assert.Equal(2, await app.WithDbAsync(db => db.Stacks.CountAsync(s => s.OrganizationUid == org.Uid)));
     }
 
+    [Fact]
+    public async Task CreatingStacksConcurrently_NeverExceedsThePlanLimit()
+    {
+        var org = await app.CreateStackOrgAsync();
+        await app.RunAsync<SetPlan, Result<Organization>>(u => u.HandleAsync(new SetPlan.Request(org.Uid, null, null, null, 3, null), Actor.System(), None));
+
+        var results = await Task.WhenAll(Enumerable.Range(0, 8).Select(i => Task.Run(() => Create(org, org.Owner, $"Stack {i}"))));
+
+        Assert.Equal(3, results.Count(r => r.IsSuccess));
+        Assert.All(results.Where(r => !r.IsSuccess), r => Assert.Equal(ErrorKind.LimitExceeded, r.Error!.Kind));
+        Assert.Equal(3, await app.WithDbAsync(db => db.Stacks.CountAsync(s => s.OrganizationUid == org.Uid)));
+    }
+
     [Theory]
     [InlineData(null, null)]
     [InlineData("   ", null)]
