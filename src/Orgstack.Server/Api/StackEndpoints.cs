@@ -25,6 +25,10 @@ public static class StackEndpoints
                 if (!result.IsSuccess) return ApiResults.Error(result.Error!);
                 var stack = StackWire.Stack(result.Value.Stack.Stack, result.Value.Stack.UserUids);
                 if (result.Value.Users is { } users) stack["collaborators"] = users.Select(StackWire.StackUser).ToList();
+                // Orgstack keeps no stack variables; the objects are there so clients that read them find them.
+                if (Paging.Flag(http.Request, "include_stack_variables")) stack["stack_variables"] = new Dictionary<string, object?>();
+                if (Paging.Flag(http.Request, "include_discrete_variables")) stack["discrete_variables"] = new Dictionary<string, object?>();
+                stack["global_search"] = true;
                 return Results.Json(new { stack });
             }
 

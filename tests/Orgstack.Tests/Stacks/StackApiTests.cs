@@ -150,6 +150,10 @@ public sealed class StackApiTests(AppFactory app) : IClassFixture<AppFactory>
         foreach (var field in new[] { "uid", "name", "description", "org_uid", "api_key", "master_locale", "owner_uid", "user_uids", "created_at", "updated_at", "SYS_ACL", "settings" })
             Assert.True(plain.AsObject().ContainsKey(field), field);
         Assert.Null(plain["collaborators"]);
+        Assert.Null(plain["stack_variables"]);
+        var variables = (await client.GetAsync("/v3/stacks?include_stack_variables=true&include_discrete_variables=true", StackScenario.ApiKey(stack))).Json["stack"]!;
+        Assert.NotNull(variables["stack_variables"]!.AsObject());
+        Assert.NotNull(variables["discrete_variables"]!.AsObject());
         var collaborators = withUsers["collaborators"]!.AsArray();
         Assert.Equal(2, collaborators.Count);
         Assert.Equal(2, trailingSlash["collaborators"]!.AsArray().Count);
