@@ -36,13 +36,14 @@ public static class StackEndpoints
             if (error is not null) return error;
             var filter = StackListQuery.OrganizationFilter(http.Request.Query["query"].ToString());
             if (!filter.IsSuccess) return ApiResults.Error(filter.Error!);
-            var header = Header(http.Request, "organization_uid");
-            var organizationUid = header ?? filter.Value;
-            var sort = Sort(paging!);
             var page = paging!;
-            var found = header is not null && filter.Value is not null && header != filter.Value
+            var (sort, descending) = Sort(page);
+            // The SDK names the organization in the header and in query={"org_uid":…}; both given and different match nothing.
+            var header = Header(http.Request, "organization_uid");
+            var conflicting = header is not null && filter.Value is not null && header != filter.Value;
+            var found = conflicting
                 ? ([], 0)
-                : (await list.HandleAsync(new ListMyStacks.Request(organizationUid, page.Skip, page.Limit, sort.Sort, sort.Descending, page.Typeahead), http.Actor()!, ct)).Value;
+                : (await list.HandleAsync(new ListMyStacks.Request(header ?? filter.Value, page.Skip, page.Limit, sort, descending, page.Typeahead), http.Actor()!, ct)).Value;
             if (Paging.Flag(http.Request, "count")) return Results.Json(new { stacks = found.Count });
             var body = new Dictionary<string, object?> { ["stacks"] = found.Items.Select(v => StackWire.Stack(v.Stack, v.UserUids)).ToList() };
             if (page.IncludeCount) body["count"] = found.Count;

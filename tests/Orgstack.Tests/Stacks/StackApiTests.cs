@@ -225,6 +225,8 @@ public sealed class StackApiTests(AppFactory app) : IClassFixture<AppFactory>
         var byHeader = await client.GetAsync("/v3/stacks", new Dictionary<string, string> { ["organization_uid"] = org.Uid });
         var byQuery = await client.GetAsync("/v3/stacks?&query=" + Uri.EscapeDataString($"{{\"org_uid\":\"{other.Uid}\"}}"));
         var emptyQuery = await client.GetAsync("/v3/stacks?limit=1&skip=1&query=%7B%7D");
+        var headerAndQuery = await client.GetAsync("/v3/stacks?&query=" + Uri.EscapeDataString($"{{\"org_uid\":\"{org.Uid}\"}}"), new Dictionary<string, string> { ["organization_uid"] = org.Uid });
+        var conflicting = await client.GetAsync("/v3/stacks?&query=" + Uri.EscapeDataString($"{{\"org_uid\":\"{other.Uid}\"}}"), new Dictionary<string, string> { ["organization_uid"] = org.Uid });
         var counted = await client.GetAsync("/v3/stacks?count=true");
 
         Assert.Equal(["Elsewhere", "Shared"], Names(all));
@@ -233,6 +235,8 @@ public sealed class StackApiTests(AppFactory app) : IClassFixture<AppFactory>
         Assert.Equal(["Elsewhere"], Names(byQuery));
         Assert.Equal(["Shared"], Names(emptyQuery));
         Assert.Null(emptyQuery.Json["count"]);
+        Assert.Equal(["Shared"], Names(headerAndQuery));
+        Assert.Empty(Names(conflicting));
         Assert.Equal(2, counted.EnsureStatus(HttpStatusCode.OK).Json["stacks"]!.GetValue<int>());
         (await client.GetAsync("/v3/stacks?query=not-json")).EnsureError(HttpStatusCode.UnprocessableEntity);
     }
