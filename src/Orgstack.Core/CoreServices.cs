@@ -18,6 +18,7 @@ public static class CoreServices
         services.AddSingleton<Passwords>();
         services.AddScoped<SessionTokens>();
         services.AddScoped<OrgAccess>();
+        services.AddScoped<Stacks.StackAccess>();
         services.AddScoped<MailComposer>();
         return services;
     }

@@ -10,6 +10,8 @@ public enum ErrorKind
     LimitExceeded,
     RateLimited,
     TwoFactorRequired,
+    /// <summary>A missing or unusable stack api_key: Contentstack answers 412 (error_code 109).</summary>
+    PreconditionFailed,
 }
 
 /// <summary>

@@ -15,6 +15,7 @@ public static class ApiResults
         ErrorKind.Conflict => StatusCodes.Status409Conflict,
         ErrorKind.LimitExceeded => StatusCodes.Status422UnprocessableEntity,
         ErrorKind.RateLimited => StatusCodes.Status429TooManyRequests,
+        ErrorKind.PreconditionFailed => StatusCodes.Status412PreconditionFailed,
         _ => StatusCodes.Status400BadRequest,
     };
 
