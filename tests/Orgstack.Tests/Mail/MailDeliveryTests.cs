@@ -23,6 +23,40 @@ public static class OutboxTestData
         return (message.Id, link);
     }
 
+    /// <summary>
+    /// Queues 30 messages, then lets the app's own sender and two more senders (other nodes) race for them on one
+    /// database; every message must reach the SMTP server exactly once.
+    /// </summary>
+    public static async Task SendConcurrentlyAsync(AppFactory app, SmtpSink sink)
+    {
+        var marker = $"once-{Guid.NewGuid():n}";
+        var links = new List<string>();
+        for (var i = 0; i < 30; i++) links.Add((await app.QueueAsync($"{marker}-{i}@example.test")).Link);
+
+        // Node 1 is the app's own background service; nodes 2 and 3 are further senders on the same database.
+        _ = app.Server;
+        var others = Enumerable.Range(0, 2).Select(_ => ActivatorUtilities.CreateInstance<OutboxDelivery>(app.Services)).ToList();
+        Assert.NotEqual(others[0].NodeId, others[1].NodeId);
+        using var stop = new CancellationTokenSource(TimeSpan.FromSeconds(60));
+        var loops = others.Select(node => Task.Run(async () =>
+        {
+            while (!stop.IsCancellationRequested)
+            {
+                if (await node.DeliverDueAsync(stop.Token) == 0) await Task.Delay(10);
+                var left = await app.WithDbAsync(db => db.OutboxMessages.CountAsync(m => m.Status == OutboxStatus.Pending && m.ToAddress.StartsWith(marker)));
+                if (left == 0) return;
+            }
+        })).ToList();
+        await Task.WhenAll(loops);
+
+        await Task.Delay(500);
+        var received = sink.Messages(marker);
+        Assert.Equal(30, received.Count);
+        foreach (var link in links) Assert.Single(received, m => m.Contains(link, StringComparison.Ordinal));
+        var sentBy = await app.WithDbAsync(db => db.OutboxMessages.Where(m => m.ToAddress.StartsWith(marker)).Select(m => new { m.Status, m.Attempts }).ToListAsync());
+        Assert.All(sentBy, m => Assert.Equal((OutboxStatus.Sent, 1), (m.Status, m.Attempts)));
+    }
+
     public static Task<OutboxMessage> MessageAsync(this AppFactory app, long id) =>
         app.WithDbAsync(db => db.OutboxMessages.AsNoTracking().FirstAsync(m => m.Id == id));
 }
@@ -174,32 +208,25 @@ public sealed class MailSmtpTests : IClassFixture<SmtpSink>, IDisposable
     [Fact]
     public async Task ThreeSendersOnOneDatabase_SendEveryMessageExactlyOnce()
     {
-        var app = App(sink.Port);
-        var marker = $"once-{Guid.NewGuid():n}";
-        var links = new List<string>();
-        for (var i = 0; i < 30; i++) links.Add((await app.QueueAsync($"{marker}-{i}@example.test")).Link);
+        await OutboxTestData.SendConcurrentlyAsync(App(sink.Port), sink);
+    }
+}
 
-        // Node 1 is the app's own background service; nodes 2 and 3 are further senders on the same database.
-        _ = app.Server;
-        var others = Enumerable.Range(0, 2).Select(_ => ActivatorUtilities.CreateInstance<OutboxDelivery>(app.Services)).ToList();
-        Assert.NotEqual(others[0].NodeId, others[1].NodeId);
-        using var stop = new CancellationTokenSource(TimeSpan.FromSeconds(60));
-        var loops = others.Select(node => Task.Run(async () =>
-        {
-            while (!stop.IsCancellationRequested)
-            {
-                if (await node.DeliverDueAsync(stop.Token) == 0) await Task.Delay(10);
-                var left = await app.WithDbAsync(db => db.OutboxMessages.CountAsync(m => m.Status == OutboxStatus.Pending && m.ToAddress.StartsWith(marker)));
-                if (left == 0) return;
-            }
-        })).ToList();
-        await Task.WhenAll(loops);
+public sealed class MailOnPostgresTests : IClassFixture<SmtpSink>, IClassFixture<PgAppFactory>
+{
+    private readonly SmtpSink sink;
+    private readonly PgAppFactory app;
 
-        await Task.Delay(500);
-        var received = sink.Messages(marker);
-        Assert.Equal(30, received.Count);
-        foreach (var link in links) Assert.Single(received, m => m.Contains(link, StringComparison.Ordinal));
-        var sentBy = await app.WithDbAsync(db => db.OutboxMessages.Where(m => m.ToAddress.StartsWith(marker)).Select(m => new { m.Status, m.Attempts }).ToListAsync());
-        Assert.All(sentBy, m => Assert.Equal((OutboxStatus.Sent, 1), (m.Status, m.Attempts)));
+    public MailOnPostgresTests(SmtpSink sink, PgAppFactory app)
+    {
+        (this.sink, this.app) = (sink, app);
+        app.Settings["Orgstack:Mail:Smtp:Host"] = sink.Host;
+        app.Settings["Orgstack:Mail:Smtp:Port"] = sink.Port.ToString(System.Globalization.CultureInfo.InvariantCulture);
+    }
+
+    [Fact]
+    public async Task ThreeSendersOnOnePostgresDatabase_SendEveryMessageExactlyOnce()
+    {
+        await OutboxTestData.SendConcurrentlyAsync(app, sink);
     }
 }
