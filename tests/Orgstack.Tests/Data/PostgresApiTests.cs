@@ -43,4 +43,34 @@ public sealed class PostgresApiTests : IClassFixture<PgAppFactory>
 
         (await client.GetAsync($"/v3/organizations/{other.Uid}")).EnsureError(HttpStatusCode.NotFound);
     }
+
+    [Fact]
+    public async Task ExportLogsAndPlan_Work_OnPostgres()
+    {
+        var org = await app.CreateOrganizationAsync("PG Export", "pg-export-owner@example.test");
+        var owner = await app.OwnerUidAsync(org.Uid);
+        var bob = await app.AddMemberAsync(org.Uid, "bob@pg-export.test", Core.Organizations.OrgRole.Admin, "=Bob", "\"Quote\"", owner);
+        await app.AddInvitationAsync(org.Uid, "alice@pg-export.test", Core.Organizations.OrgRole.Member, owner);
+        var (stack, role) = await app.AddStackAsync(org.Uid, "+Stack", owner);
+        await app.AssignStackRoleAsync(stack, bob.MembershipUid, role);
+        var client = app.Client();
+        await client.LoginAsync("pg-export-owner@example.test", Scenario.Password);
+
+        using var request = new HttpRequestMessage(HttpMethod.Get, $"/v3/organizations/{org.Uid}/users/export.csv");
+        request.Headers.TryAddWithoutValidation("authtoken", client.AuthToken);
+        using var response = await client.Http.SendAsync(request);
+        Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+        var rows = CsvReader.Parse(await response.Content.ReadAsStringAsync());
+        Assert.Equal(["alice@pg-export.test", "bob@pg-export.test", "pg-export-owner@example.test"], rows.Skip(1).Select(r => r[0]));
+        var bobRow = rows.Single(r => r[0] == "bob@pg-export.test");
+        Assert.Equal(("'=Bob", "\"Quote\"", "'+Stack: Developer", "pg-export-owner@example.test"), (bobRow[1], bobRow[2], bobRow[5], bobRow[6]));
+
+        var logs = (await client.GetAsync($"/v3/organizations/{org.Uid}/logs?include_count=true&event_type=export_users&from=2020-01-01T00:00:00%2B05:00")).EnsureStatus(HttpStatusCode.OK).Json;
+        Assert.Equal(1, logs["count"]!.GetValue<int>());
+        Assert.Equal(3, logs["logs"]![0]!["metadata"]!["rows"]!.GetValue<int>());
+
+        var plan = (await client.GetAsync($"/v3/organizations/{org.Uid}/plan")).EnsureStatus(HttpStatusCode.OK).Json["plan"]!;
+        Assert.Equal((2, 1, 1), (plan["usage"]!["users"]!["members"]!.GetValue<int>(), plan["usage"]!["users"]!["pending_invitations"]!.GetValue<int>(),
+            plan["usage"]!["stacks"]!["used"]!.GetValue<int>()));
+    }
 }
