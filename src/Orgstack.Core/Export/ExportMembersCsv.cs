@@ -20,6 +20,13 @@ public sealed class ExportMembersCsv(OrgstackDbContext db, OrgAccess access, Tim
 {
     public const int BatchSize = 1000;
 
+    /// <summary>Exports one user may start per window, counted in the database so the limit holds across nodes.</summary>
+    public const int RateLimit = 10;
+    public static readonly TimeSpan RateWindow = TimeSpan.FromMinutes(10);
+
+    public static readonly Error TooManyExports = new("export.rate_limited",
+        $"Too many exports: at most {RateLimit} every {RateWindow.TotalMinutes:0} minutes. Please try again later.", ErrorKind.RateLimited, 429);
+
     public static readonly IReadOnlyList<string> Columns =
         ["Email", "First Name", "Last Name", "Organization Role", "Status", "Stack Roles", "Invited By", "Invited At", "Accepted At", "Last Login At"];
 
@@ -39,6 +46,7 @@ public sealed class ExportMembersCsv(OrgstackDbContext db, OrgAccess access, Tim
         var admin = await access.AdminAsync(request.OrganizationUid, actor, ct);
         if (!admin.IsSuccess) return admin.Error!;
         var now = clock.GetUtcNow();
+        if (!await TakeRateLimitAsync("export_users:" + actor.UserUid, now, ct)) return TooManyExports;
         var rows = await db.Memberships.LongCountAsync(m => m.OrganizationUid == request.OrganizationUid, ct);
         var name = await db.Organizations.Where(o => o.Uid == request.OrganizationUid).Select(o => o.Name).FirstAsync(ct);
         db.AuditEvents.Add(Audit.Audit.Event(actor, now, request.OrganizationUid, "organization", "export_users", "organization", request.OrganizationUid, name,
@@ -46,6 +54,35 @@ public sealed class ExportMembersCsv(OrgstackDbContext db, OrgAccess access, Tim
         await db.SaveChangesAsync(ct);
         var fileName = $"users-{request.OrganizationUid}-{now.UtcDateTime:yyyy-MM-dd}.csv";
         return new Export(this, request.OrganizationUid, rows, fileName);
+    }
+
+    /// <summary>
+    /// A fixed-window counter in rate_limit_counters, changed only by conditional updates: increment inside the current
+    /// window while under the limit, or restart an old window; the first use inserts the row.
+    /// </summary>
+    private async Task<bool> TakeRateLimitAsync(string key, DateTimeOffset now, CancellationToken ct)
+    {
+        var window = new DateTimeOffset(now.UtcTicks - now.UtcTicks % RateWindow.Ticks, TimeSpan.Zero);
+        for (var attempt = 0; attempt < 3; attempt++)
+        {
+            if (await db.RateLimitCounters.Where(c => c.Key == key && c.WindowStart == window && c.Count < RateLimit)
+                    .ExecuteUpdateAsync(u => u.SetProperty(c => c.Count, c => c.Count + 1), ct) == 1) return true;
+            if (await db.RateLimitCounters.Where(c => c.Key == key && c.WindowStart < window)
+                    .ExecuteUpdateAsync(u => u.SetProperty(c => c.WindowStart, window).SetProperty(c => c.Count, 1), ct) == 1) return true;
+            if (await db.RateLimitCounters.AnyAsync(c => c.Key == key, ct)) return false;
+            db.RateLimitCounters.Add(new Security.RateLimitCounter { Key = key, WindowStart = window, Count = 1 });
+            try
+            {
+                await db.SaveChangesAsync(ct);
+                return true;
+            }
+            catch (DbUpdateException)
+            {
+                // Another request inserted the row first: count against it.
+                db.ChangeTracker.Clear();
+            }
+        }
+        return false;
     }
 
     private sealed record Row(string Uid, string Email, string FirstName, string LastName, OrgRole Role, MembershipStatus Status,

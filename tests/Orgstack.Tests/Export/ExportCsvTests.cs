@@ -160,4 +160,18 @@ public sealed class ExportCsvTests : IClassFixture<AppFactory>
         var org = await app.CreateOrganizationAsync("Anon Co", "owner@anon-export.test");
         (await app.Client().GetAsync(Path(org.Uid))).EnsureError(HttpStatusCode.Unauthorized);
     }
+
+    [Fact]
+    public async Task Export_IsRateLimitedPerUser_With429AfterTheLimit()
+    {
+        var org = await app.CreateOrganizationAsync("Busy Co", "owner@busy-export.test");
+        var client = app.Client();
+        await client.LoginAsync("owner@busy-export.test", Scenario.Password);
+
+        for (var i = 0; i < ExportMembersCsv.RateLimit; i++)
+            Assert.Equal(HttpStatusCode.OK, (await DownloadAsync(client, org.Uid)).Response.StatusCode);
+
+        (await client.GetAsync(Path(org.Uid))).EnsureError(HttpStatusCode.TooManyRequests);
+        Assert.Equal(ExportMembersCsv.RateLimit, await app.WithDbAsync(db => db.AuditEvents.CountAsync(e => e.OrganizationUid == org.Uid && e.EventType == "export_users")));
+    }
 }
