@@ -60,7 +60,7 @@ public sealed class OutboxDelivery(IServiceScopeFactory scopes, OrgstackOptions 
             {
                 await SendAsync(message, ct);
             }
-            catch (Exception e) when (e is SmtpException or IOException or InvalidOperationException or FormatException or UnauthorizedAccessException or System.Security.Authentication.AuthenticationException)
+            catch (Exception e) when (!ct.IsCancellationRequested)
             {
                 error = Describe(e);
             }
@@ -206,10 +206,11 @@ public sealed class OutboxDeliveryService(OutboxDelivery delivery, OrgstackOptio
             {
                 return;
             }
-            catch (Exception e) when (e is DbUpdateException or System.Data.Common.DbException or InvalidOperationException or TimeoutException)
+            catch (Exception e) when (!stoppingToken.IsCancellationRequested)
             {
-                // The database is away (restart, failover): keep polling; claims expire, nothing is lost.
-                logger.LogWarning(e, "Mail delivery could not reach the database; retrying.");
+                // The database is away (restart, failover) or one message broke the sender: keep polling. A claim held by a
+                // failed round expires and the message is tried again; the host must not stop because mail failed.
+                logger.LogWarning(e, "Mail delivery round failed; retrying.");
             }
             try { await Task.Delay(delay, stoppingToken); }
             catch (OperationCanceledException) { return; }
