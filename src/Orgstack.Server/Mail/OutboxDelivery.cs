@@ -12,7 +12,7 @@ namespace Orgstack.Server.Mail;
 
 /// <summary>
 /// Delivers the outbox. A node claims a due message with one conditional update (WHERE id = @id AND status = Pending AND
-/// (locked_until IS NULL OR locked_until &lt; now)); only the node whose update touched the row sends it, so each message
+/// next_attempt_at &lt;= now AND (locked_until IS NULL OR locked_until &lt; now)); only the node whose update touched the row sends it, so each message
 /// goes out once across nodes. A node that dies while holding a claim leaves it to expire, and another node retries.
 /// Failures back off exponentially; after Mail:MaxAttempts the message is Dead with its last error.
 /// </summary>
@@ -49,7 +49,7 @@ public sealed class OutboxDelivery(IServiceScopeFactory scopes, OrgstackOptions 
             var claimedAt = clock.GetUtcNow();
             var lockedUntil = claimedAt + Lease;
             var claimed = await db.OutboxMessages
-                .Where(m => m.Id == id && m.Status == OutboxStatus.Pending && (m.LockedUntil == null || m.LockedUntil < claimedAt))
+                .Where(m => m.Id == id && m.Status == OutboxStatus.Pending && m.NextAttemptAt <= claimedAt && (m.LockedUntil == null || m.LockedUntil < claimedAt))
                 .ExecuteUpdateAsync(s => s.SetProperty(m => m.LockedUntil, lockedUntil).SetProperty(m => m.LockedBy, NodeId), ct);
             if (claimed != 1) continue;
 

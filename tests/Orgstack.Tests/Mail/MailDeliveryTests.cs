@@ -230,3 +230,20 @@ public sealed class MailOnPostgresTests : IClassFixture<SmtpSink>, IClassFixture
         await OutboxTestData.SendConcurrentlyAsync(app, sink);
     }
 }
+
+public sealed class MailBackoffTests
+{
+    [Fact]
+    public void Backoff_DoublesFromTheBase_AndIsCappedAtOneHour()
+    {
+        var options = new OrgstackOptions();
+        options.Mail.RetryBaseMilliseconds = 30_000;
+        var delivery = new OutboxDelivery(null!, options, TimeProvider.System, Microsoft.Extensions.Logging.Abstractions.NullLogger<OutboxDelivery>.Instance);
+
+        Assert.Equal(TimeSpan.FromSeconds(30), delivery.Backoff(1));
+        Assert.Equal(TimeSpan.FromSeconds(60), delivery.Backoff(2));
+        Assert.Equal(TimeSpan.FromSeconds(240), delivery.Backoff(4));
+        Assert.Equal(TimeSpan.FromHours(1), delivery.Backoff(12));
+        Assert.Equal(TimeSpan.FromHours(1), delivery.Backoff(1000));
+    }
+}
