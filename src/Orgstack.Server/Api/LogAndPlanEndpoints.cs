@@ -23,8 +23,13 @@ public static class LogAndPlanEndpoints
             var q = http.Request.Query;
             if (!TryTime(q["from"], out var from)) return ApiResults.Invalid("from", "from must be an ISO 8601 date or time.");
             if (!TryTime(q["to"], out var to)) return ApiResults.Invalid("to", "to must be an ISO 8601 date or time.");
+            // Contentstack's CDA-style query={"module":…,"event_type":…,"created_by":…} works too; plain parameters win.
+            var (filters, queryError) = QueryFilters(q["query"]);
+            if (queryError is not null) return queryError;
             var result = await list.HandleAsync(new ListAuditLogs.Request(organizationUid, paging!.Skip, paging.Limit,
-                Text(q["user"]) ?? Text(q["created_by"]), Text(q["module"]), Text(q["event_type"]) ?? Text(q["action"]), from, to, paging.IncludeCount), http.Actor()!, ct);
+                Text(q["user"]) ?? Text(q["created_by"]) ?? filters.GetValueOrDefault("created_by") ?? filters.GetValueOrDefault("user"),
+                Text(q["module"]) ?? filters.GetValueOrDefault("module"),
+                Text(q["event_type"]) ?? Text(q["action"]) ?? filters.GetValueOrDefault("event_type"), from, to, paging.IncludeCount), http.Actor()!, ct);
             if (!result.IsSuccess) return ApiResults.Error(result.Error!);
             var body = new Dictionary<string, object?> { ["logs"] = result.Value.Items.Select(Log).ToList() };
             if (result.Value.Count is { } count) body["count"] = count;
@@ -42,6 +47,31 @@ public static class LogAndPlanEndpoints
 
     private static string? Text(Microsoft.Extensions.Primitives.StringValues value) =>
         string.IsNullOrWhiteSpace(value.ToString()) ? null : value.ToString().Trim();
+
+    private static readonly string[] QueryKeys = ["module", "event_type", "created_by", "user"];
+
+    private static (Dictionary<string, string> Filters, IResult? Error) QueryFilters(Microsoft.Extensions.Primitives.StringValues value)
+    {
+        var filters = new Dictionary<string, string>(StringComparer.Ordinal);
+        if (Text(value) is not { } text) return (filters, null);
+        var invalid = ApiResults.Invalid("query", "query must be a JSON object whose keys (module, event_type, created_by) have string values.");
+        if (text.Length > 2000) return (filters, invalid);
+        try
+        {
+            using var document = JsonDocument.Parse(text, new JsonDocumentOptions { MaxDepth = 4 });
+            if (document.RootElement.ValueKind != JsonValueKind.Object) return (filters, invalid);
+            foreach (var property in document.RootElement.EnumerateObject())
+            {
+                if (!QueryKeys.Contains(property.Name) || property.Value.ValueKind != JsonValueKind.String) return (filters, invalid);
+                if (property.Value.GetString() is { Length: > 0 } v) filters[property.Name] = v;
+            }
+            return (filters, null);
+        }
+        catch (JsonException)
+        {
+            return (filters, invalid);
+        }
+    }
 
     private static bool TryTime(Microsoft.Extensions.Primitives.StringValues value, out DateTimeOffset? time)
     {

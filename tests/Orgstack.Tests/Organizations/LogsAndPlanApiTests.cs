@@ -82,6 +82,9 @@ public sealed class LogsApiTests : IClassFixture<AppFactory>
         Assert.Equal(15, (await client.GetAsync($"{path}&module=stack")).Json["logs"]!.AsArray().Count);
         Assert.Empty((await client.GetAsync($"{path}&module=stack&event_type=invite")).Json["logs"]!.AsArray());
 
+        Assert.Equal(15, (await client.GetAsync($"{path}&query={Uri.EscapeDataString("{\"module\":\"stack\"}")}")).EnsureStatus(HttpStatusCode.OK).Json["logs"]!.AsArray().Count);
+        Assert.Equal(15, (await client.GetAsync($"{path}&query={Uri.EscapeDataString($"{{\"created_by\":\"{admin.UserUid}\",\"event_type\":\"create\"}}")}")).Json["logs"]!.AsArray().Count);
+
         var range = (await client.GetAsync($"{path}&from=2026-01-01T02:00:00Z&to=2026-01-01T05:00:00Z")).Json["logs"]!.AsArray();
         Assert.Equal(["2026-01-01T04:00:00.000Z", "2026-01-01T03:00:00.000Z", "2026-01-01T02:00:00.000Z"], range.Select(l => l!["created_at"]!.GetValue<string>()));
         Assert.Equal(3, (await client.GetAsync($"{path}&from=2026-01-01T04:00:00%2B02:00&to=2026-01-01T05:00:00Z")).Json["logs"]!.AsArray().Count);
@@ -98,6 +101,9 @@ public sealed class LogsApiTests : IClassFixture<AppFactory>
         (await client.GetAsync($"{path}?to=2026-13-45")).EnsureError(HttpStatusCode.UnprocessableEntity);
         (await client.GetAsync($"{path}?from=2026-02-01&to=2026-01-01")).EnsureError(HttpStatusCode.UnprocessableEntity);
         (await client.GetAsync($"{path}?skip=-1")).EnsureError(HttpStatusCode.UnprocessableEntity);
+        (await client.GetAsync($"{path}?query=%7Bnot-json")).EnsureError(HttpStatusCode.UnprocessableEntity);
+        (await client.GetAsync($"{path}?query=%5B1%5D")).EnsureError(HttpStatusCode.UnprocessableEntity);
+        (await client.GetAsync($"{path}?query=%7B%22module%22%3A%7B%22%24ne%22%3A1%7D%7D")).EnsureError(HttpStatusCode.UnprocessableEntity);
         (await client.GetAsync($"{path}?limit=abc")).EnsureError(HttpStatusCode.UnprocessableEntity);
         (await client.GetAsync($"{path}?user={new string('x', 300)}")).EnsureError(HttpStatusCode.UnprocessableEntity);
     }
