@@ -5,5 +5,8 @@ namespace Orgstack.Cli;
 /// <summary>Commands beyond the operator basics (seeding, benchmarks) add themselves here.</summary>
 public static class ExtraCommands
 {
-    public static IEnumerable<Command> All(Func<ParseResult, AsyncServiceScopeWrapper> services) => [];
+    public static IEnumerable<Command> All(Func<ParseResult, AsyncServiceScopeWrapper> services) =>
+    [
+        MailCommands.Build(services),
+    ];
 }

@@ -67,6 +67,10 @@ public sealed class MailOptions
     public SmtpOptions Smtp { get; set; } = new();
     public int MaxAttempts { get; set; } = 8;
     public int PollMilliseconds { get; set; } = 500;
+    /// <summary>First retry delay; each further attempt waits twice as long (capped at one hour).</summary>
+    public int RetryBaseMilliseconds { get; set; } = 30_000;
+    /// <summary>Messages one node claims per poll.</summary>
+    public int BatchSize { get; set; } = 20;
 }
 
 public sealed class SmtpOptions

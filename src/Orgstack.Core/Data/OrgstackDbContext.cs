@@ -37,6 +37,11 @@ public sealed class OrgstackDbContext(DbContextOptions<OrgstackDbContext> option
         {
             builder.Properties<DateTimeOffset>().HaveConversion<UnixMillisecondsConverter>();
         }
+        else
+        {
+            // Npgsql writes timestamptz only from offset 0: normalise every value (and query parameter) to UTC.
+            builder.Properties<DateTimeOffset>().HaveConversion<UtcConverter>();
+        }
         builder.Properties<string>().HaveMaxLength(512);
     }
 
@@ -216,6 +221,11 @@ internal static class Naming
         return builder.ToString();
     }
 }
+
+/// <summary>The same instant at offset 0 (PostgreSQL timestamptz accepts only UTC offsets).</summary>
+public sealed class UtcConverter() : ValueConverter<DateTimeOffset, DateTimeOffset>(
+    v => v.ToUniversalTime(),
+    v => v.ToUniversalTime());
 
 /// <summary>UTC Unix milliseconds: sortable and comparable in SQLite.</summary>
 public sealed class UnixMillisecondsConverter() : ValueConverter<DateTimeOffset, long>(

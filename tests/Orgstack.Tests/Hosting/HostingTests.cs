@@ -1,0 +1,61 @@
+using System.Net;
+using Microsoft.AspNetCore.DataProtection;
+using Microsoft.EntityFrameworkCore;
+using Microsoft.Extensions.DependencyInjection;
+using Orgstack.Tests.Support;
+
+namespace Orgstack.Tests.Hosting;
+
+public sealed class OpenApiTests : IClassFixture<AppFactory>
+{
+    private readonly AppFactory app;
+
+    public OpenApiTests(AppFactory app) => this.app = app;
+
+    [Fact]
+    public async Task OpenApiDocument_ListsTheV3Paths()
+    {
+        var response = (await app.Client().GetAsync("/openapi/v1.json")).EnsureStatus(HttpStatusCode.OK);
+
+        var json = response.Json;
+        Assert.StartsWith("3.", json["openapi"]!.GetValue<string>(), StringComparison.Ordinal);
+        var paths = json["paths"]!.AsObject().Select(p => p.Key).ToList();
+        foreach (var expected in new[]
+                 {
+                     "/v3/user-session", "/v3/user", "/v3/organizations", "/v3/organizations/{organizationUid}",
+                     "/v3/organizations/{organizationUid}/logs", "/v3/organizations/{organizationUid}/logs/{logUid}",
+                     "/v3/organizations/{organizationUid}/plan", "/v3/organizations/{organizationUid}/users/export.csv",
+                 })
+            Assert.Contains(paths, p => p.TrimEnd('/') == expected);
+    }
+}
+
+public sealed class DataProtectionTests : IDisposable
+{
+    private readonly AppFactory first = new();
+    private readonly AppFactory second = new();
+
+    public DataProtectionTests() => second.Settings["Orgstack:DataDirectory"] = first.DataDirectory;
+
+    public void Dispose()
+    {
+        second.Dispose();
+        first.Dispose();
+    }
+
+    [Fact]
+    public async Task KeysLiveInTheDatabase_SoWhatOneNodeProtectsAnotherNodeReads()
+    {
+        var secret = "totp-secret-" + Guid.NewGuid();
+        var protectedText = first.Services.GetRequiredService<IDataProtectionProvider>().CreateProtector("Orgstack.Test").Protect(secret);
+
+        var keys = await first.WithDbAsync(db => db.DataProtectionKeys.AsNoTracking().ToListAsync());
+        Assert.NotEmpty(keys);
+        Assert.All(keys, k => Assert.Contains("<key", k.Xml, StringComparison.Ordinal));
+        Assert.Empty(Directory.GetFiles(first.DataDirectory, "key-*.xml", SearchOption.AllDirectories));
+
+        var unprotected = second.Services.GetRequiredService<IDataProtectionProvider>().CreateProtector("Orgstack.Test").Unprotect(protectedText);
+        Assert.Equal(secret, unprotected);
+        Assert.Equal(keys.Count, await second.WithDbAsync(db => db.DataProtectionKeys.CountAsync()));
+    }
+}
