@@ -1,6 +1,7 @@
 using System.Globalization;
 using Orgstack.Core.Organizations;
 using Orgstack.Tests.Support;
+using Xunit.Abstractions;
 
 namespace Orgstack.Tests.Compat;
 
@@ -11,7 +12,7 @@ namespace Orgstack.Tests.Compat;
 /// HTTPS_PROXY points at the plain-HTTP Kestrel, which accepts the absolute-form requests axios then sends. HOME, the
 /// CLI config (CS_CLI_CONFIG_PATH) and the working directory are per-test temporary folders; stdin is closed.
 /// </summary>
-public sealed class CliCompatTests(CompatServer server) : IClassFixture<CompatServer>
+public sealed class CliCompatTests(CompatServer server, ITestOutputHelper output) : IClassFixture<CompatServer>
 {
     private AppFactory App => server.App;
 
@@ -71,6 +72,7 @@ public sealed class CliCompatTests(CompatServer server) : IClassFixture<CompatSe
     /// <summary>config:set:region, auth:login and cm:export-to-csv --action users; returns the CSV rows (header checked).</summary>
     private async Task<List<string[]>> ExportUsersAsync(CompatSeed.Org org, string email)
     {
+        if (server.InstallNote is { } note) output.WriteLine(note);
         var root = server.TempDirectory("csdx");
         var home = Directory.CreateDirectory(Path.Combine(root, "home")).FullName;
         var config = Directory.CreateDirectory(Path.Combine(root, "config")).FullName;
@@ -90,6 +92,7 @@ public sealed class CliCompatTests(CompatServer server) : IClassFixture<CompatSe
                 env["CI"] = "true";
                 env["TZ"] = "UTC";
             }, TimeSpan.FromMinutes(2));
+            output.WriteLine($"csdx {args[0]}: exit {outcome.ExitCode}, {outcome.Elapsed.TotalSeconds:F1} s");
             if (outcome.ExitCode != 0 || outcome.TimedOut)
                 Assert.Fail($"csdx {args[0]} failed.\n{outcome.Describe()}");
             return outcome;
@@ -104,7 +107,7 @@ public sealed class CliCompatTests(CompatServer server) : IClassFixture<CompatSe
         var files = Directory.Exists(dataDir) ? Directory.GetFiles(dataDir, "*_users_export.csv") : [];
         Assert.True(files.Length == 1, $"expected one ./data/*_users_export.csv, found {files.Length}.\n{export.Describe()}");
         var lines = Csv.Parse(await File.ReadAllTextAsync(files[0]));
-        Assert.True(lines.Count > 0, "empty CSV");
+        Assert.True(lines.Count > 0, "the CLI wrote an empty CSV (it ends its paging silently on an API error).\n" + export.Describe());
         Assert.Equal(CsvHeader, lines[0]);
         Assert.All(lines.Skip(1), r => Assert.Equal(CsvHeader.Length, r.Length));
         Assert.DoesNotContain(lines.Skip(1), r => r.Any(c => c.Contains("NaN", StringComparison.Ordinal) || c == "undefined"));

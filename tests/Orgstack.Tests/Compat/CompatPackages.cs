@@ -43,7 +43,6 @@ public static class CompatPackages
                 throw new InvalidOperationException($"npm ci in {Directory} failed ({result.Describe()})");
             await File.WriteAllTextAsync(marker, expected);
             LastInstallDuration = watch.Elapsed;
-            Console.Error.WriteLine($"[compat] npm ci took {watch.Elapsed.TotalSeconds:F1} s");
         }
         finally
         {

@@ -25,7 +25,11 @@ public sealed class CompatServer : IAsyncLifetime
         BaseUrl = App.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.First().TrimEnd('/');
         Port = new Uri(BaseUrl).Port;
         await install;
+        if (CompatPackages.LastInstallDuration is { } took) InstallNote = $"npm ci in tests/compat took {took.TotalSeconds:F1} s";
     }
+
+    /// <summary>Set when this fixture's start installed the npm packages: how long it took.</summary>
+    public string? InstallNote { get; private set; }
 
     public Task DisposeAsync()
     {

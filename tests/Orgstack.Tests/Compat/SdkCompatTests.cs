@@ -2,6 +2,7 @@ using Microsoft.EntityFrameworkCore;
 using Orgstack.Core.Members;
 using Orgstack.Core.Organizations;
 using Orgstack.Tests.Support;
+using Xunit.Abstractions;
 
 namespace Orgstack.Tests.Compat;
 
@@ -10,9 +11,16 @@ namespace Orgstack.Tests.Compat;
 /// Kestrel. Each test runs one scenario script from tests/compat/scenarios, which asserts the SDK's view; the test
 /// then checks what landed in the database.
 /// </summary>
-public sealed class SdkCompatTests(CompatServer server) : IClassFixture<CompatServer>
+public sealed class SdkCompatTests(CompatServer server, ITestOutputHelper output) : IClassFixture<CompatServer>
 {
     private AppFactory App => server.App;
+
+    private async Task Run(string scenario, IReadOnlyDictionary<string, string> variables)
+    {
+        if (server.InstallNote is { } note) output.WriteLine(note);
+        var outcome = await server.RunScenarioAsync(scenario, variables);
+        output.WriteLine($"{scenario}: {outcome.Elapsed.TotalSeconds:F1} s {outcome.Summary?.ToJsonString()}");
+    }
 
     private static Dictionary<string, string> Owner(CompatSeed.Org org) => new()
     {
@@ -26,7 +34,7 @@ public sealed class SdkCompatTests(CompatServer server) : IClassFixture<CompatSe
     {
         var org = await App.NewOrganizationAsync("Login");
 
-        await server.RunScenarioAsync("login", Owner(org));
+        await Run("login", Owner(org));
 
         var sessions = await App.WithDbAsync(db => db.Sessions.CountAsync(s => s.UserUid == org.OwnerUid && s.RevokedAt == null));
         Assert.True(sessions >= 2, "each SDK login opens a session");
@@ -38,7 +46,7 @@ public sealed class SdkCompatTests(CompatServer server) : IClassFixture<CompatSe
         var org = await App.NewOrganizationAsync("User");
         var member = await App.AddMemberAsync(org, org.Email("member"), OrgRole.Member);
 
-        await server.RunScenarioAsync("user", new Dictionary<string, string>(Owner(org))
+        await Run("user", new Dictionary<string, string>(Owner(org))
         {
             ["ORGSTACK_MEMBER_EMAIL"] = member.Email,
             ["ORGSTACK_MEMBER_PASSWORD"] = member.Password,
@@ -53,7 +61,7 @@ public sealed class SdkCompatTests(CompatServer server) : IClassFixture<CompatSe
         var third = await App.NewOrganizationAsync("Orgs C", org.OwnerEmail);
         await App.NewOrganizationAsync("Not mine");
 
-        await server.RunScenarioAsync("organizations", new Dictionary<string, string>(Owner(org))
+        await Run("organizations", new Dictionary<string, string>(Owner(org))
         {
             ["ORGSTACK_ORG_UIDS"] = string.Join(',', org.Uid, second.Uid, third.Uid),
         });
@@ -65,7 +73,7 @@ public sealed class SdkCompatTests(CompatServer server) : IClassFixture<CompatSe
         var org = await App.NewOrganizationAsync("Plan");
         var other = await App.NewOrganizationAsync("Foreign");
 
-        await server.RunScenarioAsync("organization-fetch", new Dictionary<string, string>(Owner(org))
+        await Run("organization-fetch", new Dictionary<string, string>(Owner(org))
         {
             ["ORGSTACK_OTHER_ORG_UID"] = other.Uid,
         });
@@ -77,7 +85,7 @@ public sealed class SdkCompatTests(CompatServer server) : IClassFixture<CompatSe
         var org = await App.NewOrganizationAsync("Roles");
         var member = await App.AddMemberAsync(org, org.Email("member"), OrgRole.Member);
 
-        await server.RunScenarioAsync("org-roles", new Dictionary<string, string>(Owner(org))
+        await Run("org-roles", new Dictionary<string, string>(Owner(org))
         {
             ["ORGSTACK_MEMBER_EMAIL"] = member.Email,
             ["ORGSTACK_MEMBER_PASSWORD"] = member.Password,
@@ -92,7 +100,7 @@ public sealed class SdkCompatTests(CompatServer server) : IClassFixture<CompatSe
         var stack = await App.AddStackAsync(org, "Website");
         string[] invitees = [org.Email("ann"), org.Email("bob"), org.Email("cy"), org.Email("dee")];
 
-        await server.RunScenarioAsync("invite", new Dictionary<string, string>(Owner(org))
+        await Run("invite", new Dictionary<string, string>(Owner(org))
         {
             ["ORGSTACK_INVITEES"] = string.Join(',', invitees),
             ["ORGSTACK_STACK_API_KEY"] = stack.ApiKey,
@@ -123,7 +131,7 @@ public sealed class SdkCompatTests(CompatServer server) : IClassFixture<CompatSe
     {
         var org = await App.NewOrganizationAsync("Invitations");
 
-        await server.RunScenarioAsync("invitations", new Dictionary<string, string>(Owner(org))
+        await Run("invitations", new Dictionary<string, string>(Owner(org))
         {
             ["ORGSTACK_INVITEES"] = string.Join(',', org.Email("a1"), org.Email("b2"), org.Email("c3"), org.Email("d4")),
         });
@@ -135,7 +143,7 @@ public sealed class SdkCompatTests(CompatServer server) : IClassFixture<CompatSe
         var org = await App.NewOrganizationAsync("Resend");
         var invitee = org.Email("again");
 
-        await server.RunScenarioAsync("resend", new Dictionary<string, string>(Owner(org)) { ["ORGSTACK_INVITEES"] = invitee });
+        await Run("resend", new Dictionary<string, string>(Owner(org)) { ["ORGSTACK_INVITEES"] = invitee });
 
         var mails = await App.WithDbAsync(db => db.OutboxMessages.CountAsync(m => m.ToAddress == invitee));
         Assert.Equal(2, mails);
@@ -151,7 +159,7 @@ public sealed class SdkCompatTests(CompatServer server) : IClassFixture<CompatSe
         var elsewhere = await App.NewOrganizationAsync("Other stacks");
         await App.AddStackAsync(elsewhere, "Not listed");
 
-        await server.RunScenarioAsync("org-stacks", new Dictionary<string, string>(Owner(org))
+        await Run("org-stacks", new Dictionary<string, string>(Owner(org))
         {
             ["ORGSTACK_STACK_API_KEYS"] = string.Join(',', a.ApiKey, b.ApiKey, c.ApiKey),
         });
@@ -163,7 +171,7 @@ public sealed class SdkCompatTests(CompatServer server) : IClassFixture<CompatSe
         var org = await App.NewOrganizationAsync("Stacks A");
         var second = await App.NewOrganizationAsync("Stacks B", org.OwnerEmail);
 
-        await server.RunScenarioAsync("stack-create", new Dictionary<string, string>(Owner(org))
+        await Run("stack-create", new Dictionary<string, string>(Owner(org))
         {
             ["ORGSTACK_ORG_UIDS"] = string.Join(',', org.Uid, second.Uid),
         });
@@ -179,7 +187,7 @@ public sealed class SdkCompatTests(CompatServer server) : IClassFixture<CompatSe
     {
         var org = await App.NewOrganizationAsync("Stack roles");
 
-        await server.RunScenarioAsync("stack-roles", Owner(org));
+        await Run("stack-roles", Owner(org));
 
         var names = await App.WithDbAsync(db => (from r in db.StackRoles
                                                  join s in db.Stacks on r.StackUid equals s.Uid
@@ -195,7 +203,7 @@ public sealed class SdkCompatTests(CompatServer server) : IClassFixture<CompatSe
         var member = await App.AddMemberAsync(org, org.Email("member"), OrgRole.Member);
         var outsider = await App.NewOrganizationAsync("Outside");
 
-        await server.RunScenarioAsync("share", new Dictionary<string, string>(Owner(org))
+        await Run("share", new Dictionary<string, string>(Owner(org))
         {
             ["ORGSTACK_MEMBER_EMAIL"] = member.Email,
             ["ORGSTACK_MEMBER_PASSWORD"] = member.Password,
@@ -212,7 +220,7 @@ public sealed class SdkCompatTests(CompatServer server) : IClassFixture<CompatSe
         var org = await App.NewOrganizationAsync("Stack users");
         var member = await App.AddMemberAsync(org, org.Email("member"), OrgRole.Member);
 
-        await server.RunScenarioAsync("stack-users", new Dictionary<string, string>(Owner(org))
+        await Run("stack-users", new Dictionary<string, string>(Owner(org))
         {
             ["ORGSTACK_MEMBER_EMAIL"] = member.Email,
         });
@@ -225,7 +233,7 @@ public sealed class SdkCompatTests(CompatServer server) : IClassFixture<CompatSe
         var nominee = await App.AddMemberAsync(org, org.Email("nominee"), OrgRole.Member);
         var admin = await App.AddMemberAsync(org, org.Email("admin"), OrgRole.Admin);
 
-        await server.RunScenarioAsync("transfer", new Dictionary<string, string>(Owner(org))
+        await Run("transfer", new Dictionary<string, string>(Owner(org))
         {
             ["ORGSTACK_NOMINEE_EMAIL"] = nominee.Email,
             ["ORGSTACK_ADMIN_EMAIL"] = admin.Email,
@@ -248,7 +256,7 @@ public sealed class SdkCompatTests(CompatServer server) : IClassFixture<CompatSe
     {
         var org = await App.NewOrganizationAsync("Logout");
 
-        await server.RunScenarioAsync("logout", Owner(org));
+        await Run("logout", Owner(org));
 
         var live = await App.WithDbAsync(db => db.Sessions.CountAsync(s => s.UserUid == org.OwnerUid && s.RevokedAt == null));
         Assert.Equal(0, live);
