@@ -1,3 +1,4 @@
+using Microsoft.EntityFrameworkCore;
 using System.Globalization;
 using Orgstack.Core.Organizations;
 using Orgstack.Tests.Support;
@@ -69,41 +70,56 @@ public sealed class CliCompatTests(CompatServer server, ITestOutputHelper output
         Assert.Equal("admin", csv.Single(r => r[0] == org.Email("pending"))[2]);
     }
 
-    /// <summary>config:set:region, auth:login and cm:export-to-csv --action users; returns the CSV rows (header checked).</summary>
+    [Fact]
+    public async Task Csdx_LoginRateLimitWhoamiLogout_ReadsThePlanAndRevokesTheSession()
+    {
+        var org = await App.NewOrganizationAsync("Csv Plan");
+        var csdx = await SignedInAsync(org.OwnerEmail);
+
+        var rateLimit = await csdx.RunAsync("config:set:rate-limit", "--org", org.Uid);
+        Assert.Contains("Rate limit has been set successfully", rateLimit.Stdout);
+        Assert.Contains("getLimit: 100", rateLimit.Stdout);
+        Assert.Contains("limit: 10", rateLimit.Stdout);
+        var whoami = await csdx.RunAsync("auth:whoami");
+        Assert.Contains(org.OwnerEmail, whoami.Stdout);
+        var live = () => App.WithDbAsync(db => db.Sessions.CountAsync(s => s.UserUid == org.OwnerUid && s.RevokedAt == null));
+        Assert.Equal(1, await live());
+
+        await csdx.RunAsync("auth:logout", "--yes");
+
+        Assert.Equal(0, await live());
+    }
+
+    [Fact]
+    public async Task Csdx_LoginWithWrongPassword_FailsWithTheServersMessage()
+    {
+        var org = await App.NewOrganizationAsync("Csv Wrong");
+        var csdx = await CsdxSession.StartAsync(server, output);
+
+        var login = await csdx.RunAsync(["auth:login", "-u", org.OwnerEmail, "-p", "not the password at all"], expectSuccess: false);
+
+        // csdx 1.60.1 exits 0 here; it prints the server's error (error_message and errors) and stores no token.
+        Assert.Contains("password: is not valid", login.Stdout + login.Stderr);
+        Assert.DoesNotContain("Successfully logged in", login.Stdout + login.Stderr);
+        var whoami = await csdx.RunAsync(["auth:whoami"], expectSuccess: false);
+        Assert.DoesNotContain(org.OwnerEmail, whoami.Stdout);
+    }
+
+    private async Task<CsdxSession> SignedInAsync(string email)
+    {
+        var csdx = await CsdxSession.StartAsync(server, output);
+        var login = await csdx.RunAsync("auth:login", "-u", email, "-p", Scenario.Password);
+        Assert.Contains("Successfully logged in", login.Stdout + login.Stderr);
+        return csdx;
+    }
+
+    /// <summary>Signs in and runs cm:export-to-csv --action users; returns the CSV rows (header checked).</summary>
     private async Task<List<string[]>> ExportUsersAsync(CompatSeed.Org org, string email)
     {
-        if (server.InstallNote is { } note) output.WriteLine(note);
-        var root = server.TempDirectory("csdx");
-        var home = Directory.CreateDirectory(Path.Combine(root, "home")).FullName;
-        var config = Directory.CreateDirectory(Path.Combine(root, "config")).FullName;
-        var work = Directory.CreateDirectory(Path.Combine(root, "work")).FullName;
-        var region = $"https://cs-local:{server.Port}";
+        var csdx = await SignedInAsync(email);
+        var export = await csdx.RunAsync("cm:export-to-csv", "--action", "users", "--org", org.Uid);
 
-        async Task<ChildProcess.Outcome> Csdx(params string[] args)
-        {
-            var outcome = await ChildProcess.RunAsync(CompatPackages.Node, [CompatPackages.CsdxScript, .. args], work, env =>
-            {
-                env["HOME"] = home;
-                env["XDG_CONFIG_HOME"] = Path.Combine(home, ".config");
-                env["XDG_DATA_HOME"] = Path.Combine(home, ".local", "share");
-                env["XDG_CACHE_HOME"] = Path.Combine(home, ".cache");
-                env["CS_CLI_CONFIG_PATH"] = config;
-                env["HTTPS_PROXY"] = server.BaseUrl;
-                env["CI"] = "true";
-                env["TZ"] = "UTC";
-            }, TimeSpan.FromMinutes(2));
-            output.WriteLine($"csdx {args[0]}: exit {outcome.ExitCode}, {outcome.Elapsed.TotalSeconds:F1} s");
-            if (outcome.ExitCode != 0 || outcome.TimedOut)
-                Assert.Fail($"csdx {args[0]} failed.\n{outcome.Describe()}");
-            return outcome;
-        }
-
-        await Csdx("config:set:region", "--cma", region, "--cda", region, "--ui-host", region, "--name", "orgstack-local");
-        var login = await Csdx("auth:login", "-u", email, "-p", Scenario.Password);
-        Assert.Contains("Successfully logged in", login.Stdout + login.Stderr);
-        var export = await Csdx("cm:export-to-csv", "--action", "users", "--org", org.Uid);
-
-        var dataDir = Path.Combine(work, "data");
+        var dataDir = Path.Combine(csdx.WorkDirectory, "data");
         var files = Directory.Exists(dataDir) ? Directory.GetFiles(dataDir, "*_users_export.csv") : [];
         Assert.True(files.Length == 1, $"expected one ./data/*_users_export.csv, found {files.Length}.\n{export.Describe()}");
         var lines = Csv.Parse(await File.ReadAllTextAsync(files[0]));
@@ -112,6 +128,62 @@ public sealed class CliCompatTests(CompatServer server, ITestOutputHelper output
         Assert.All(lines.Skip(1), r => Assert.Equal(CsvHeader.Length, r.Length));
         Assert.DoesNotContain(lines.Skip(1), r => r.Any(c => c.Contains("NaN", StringComparison.Ordinal) || c == "undefined"));
         return lines.Skip(1).ToList();
+    }
+}
+
+/// <summary>
+/// One csdx "installation": its own HOME, CLI config (CS_CLI_CONFIG_PATH) and working directory, with the region set to
+/// https://cs-local:PORT and HTTPS_PROXY pointing at the plain-HTTP Kestrel (contentstack-cma.md §8.3 setup B).
+/// </summary>
+public sealed class CsdxSession
+{
+    private readonly CompatServer server;
+    private readonly ITestOutputHelper output;
+    private readonly string home;
+    private readonly string config;
+
+    private CsdxSession(CompatServer server, ITestOutputHelper output)
+    {
+        this.server = server;
+        this.output = output;
+        var root = server.TempDirectory("csdx");
+        home = Directory.CreateDirectory(Path.Combine(root, "home")).FullName;
+        config = Directory.CreateDirectory(Path.Combine(root, "config")).FullName;
+        WorkDirectory = Directory.CreateDirectory(Path.Combine(root, "work")).FullName;
+    }
+
+    public string WorkDirectory { get; }
+
+    public static async Task<CsdxSession> StartAsync(CompatServer server, ITestOutputHelper output)
+    {
+        if (server.InstallNote is { } note) output.WriteLine(note);
+        var session = new CsdxSession(server, output);
+        var region = $"https://cs-local:{server.Port}";
+        await session.RunAsync("config:set:region", "--cma", region, "--cda", region, "--ui-host", region, "--name", "orgstack-local");
+        return session;
+    }
+
+    public Task<ChildProcess.Outcome> RunAsync(params string[] args) => RunAsync(args, expectSuccess: true);
+
+    public async Task<ChildProcess.Outcome> RunAsync(string[] args, bool expectSuccess)
+    {
+        var outcome = await ChildProcess.RunAsync(CompatPackages.Node, [CompatPackages.CsdxScript, .. args], WorkDirectory, env =>
+        {
+            env["HOME"] = home;
+            env["XDG_CONFIG_HOME"] = Path.Combine(home, ".config");
+            env["XDG_DATA_HOME"] = Path.Combine(home, ".local", "share");
+            env["XDG_CACHE_HOME"] = Path.Combine(home, ".cache");
+            env["CS_CLI_CONFIG_PATH"] = config;
+            // Every request, including the CLI's version check against registry.npmjs.org, goes to the local server.
+            env["HTTPS_PROXY"] = server.BaseUrl;
+            env["CI"] = "true";
+            env["TZ"] = "UTC";
+        }, TimeSpan.FromMinutes(2));
+        output.WriteLine($"csdx {args[0]}: exit {outcome.ExitCode}, {outcome.Elapsed.TotalSeconds:F1} s");
+        if (expectSuccess && (outcome.ExitCode != 0 || outcome.TimedOut))
+            Assert.Fail($"csdx {args[0]} failed.\n{outcome.Describe()}");
+        if (outcome.TimedOut) Assert.Fail($"csdx {args[0]} timed out.\n{outcome.Describe()}");
+        return outcome;
     }
 }
 
