@@ -1,0 +1,142 @@
+using Microsoft.Extensions.DependencyInjection;
+using Orgstack.Core.Accounts;
+using Orgstack.Core.Common;
+using Orgstack.Core.Data;
+using Orgstack.Core.Members;
+using Orgstack.Core.Organizations;
+using Orgstack.Core.Stacks;
+using Orgstack.Tests.Support;
+
+namespace Orgstack.Tests.Compat;
+
+/// <summary>
+/// Rows the compatibility scenarios start from, written straight through OrgstackDbContext (the invitation and stack
+/// use cases are built elsewhere): accepted members with a password, pending invitations, stacks with their built-in
+/// roles. Each test calls <see cref="NewOrganizationAsync"/> so its data is its own.
+/// </summary>
+public static class CompatSeed
+{
+    public static readonly string[] BuiltInStackRoles = ["Admin", "Developer", "Content Manager"];
+
+    public sealed record Org(string Uid, string Name, string OwnerEmail, string OwnerUid, string Tag)
+    {
+        /// <summary>A fresh address unique to this test.</summary>
+        public string Email(string local) => $"{local}.{Tag}@compat.example.test";
+    }
+
+    public sealed record Person(string Email, string Password, string UserUid, string MembershipUid);
+
+    public sealed record SeededStack(string Uid, string ApiKey, string Name, IReadOnlyDictionary<string, string> RoleUids);
+
+    public static async Task<Org> NewOrganizationAsync(this AppFactory app, string name, string? ownerEmail = null)
+    {
+        var tag = Guid.NewGuid().ToString("n")[..10];
+        var email = ownerEmail ?? $"owner.{tag}@compat.example.test";
+        var organization = await app.CreateOrganizationAsync(name + " " + tag, email);
+        var ownerUid = await app.WithDbAsync(db => Task.FromResult(db.Users.Single(u => u.Email == email).Uid));
+        return new Org(organization.Uid, organization.Name, email, ownerUid, tag);
+    }
+
+    /// <summary>A person with an account (password <see cref="Scenario.Password"/>) and an accepted membership.</summary>
+    public static async Task<Person> AddMemberAsync(this AppFactory app, Org org, string email, OrgRole role,
+        string firstName = "Mia", string lastName = "Member", string? invitedBy = null)
+    {
+        await using var scope = app.Scope();
+        var db = scope.ServiceProvider.GetRequiredService<OrgstackDbContext>();
+        var now = scope.ServiceProvider.GetRequiredService<TimeProvider>().GetUtcNow();
+        email = Emails.Normalize(email);
+        var user = db.Users.SingleOrDefault(u => u.Email == email);
+        if (user is null)
+        {
+            user = new User
+            {
+                Uid = Ids.New(), Email = email, FirstName = firstName, LastName = lastName,
+                PasswordHash = scope.ServiceProvider.GetRequiredService<Passwords>().Hash(Scenario.Password),
+                CreatedAt = now, UpdatedAt = now,
+            };
+            db.Users.Add(user);
+        }
+        var membership = new Membership
+        {
+            Uid = Ids.New(), OrganizationUid = org.Uid, Email = email, UserUid = user.Uid, Role = role,
+            Status = MembershipStatus.Accepted, InvitedByUserUid = invitedBy ?? org.OwnerUid, InvitedAt = now, AcceptedAt = now,
+            CreatedAt = now, UpdatedAt = now,
+        };
+        membership.SetName(user.FirstName, user.LastName);
+        db.Memberships.Add(membership);
+        await db.SaveChangesAsync();
+        return new Person(email, Scenario.Password, user.Uid, membership.Uid);
+    }
+
+    /// <summary>Many accepted members in one transaction (for the CLI export's paging).</summary>
+    public static async Task<IReadOnlyList<string>> AddManyMembersAsync(this AppFactory app, Org org, int count, OrgRole role)
+    {
+        await using var scope = app.Scope();
+        var db = scope.ServiceProvider.GetRequiredService<OrgstackDbContext>();
+        var now = scope.ServiceProvider.GetRequiredService<TimeProvider>().GetUtcNow();
+        var hash = scope.ServiceProvider.GetRequiredService<Passwords>().Hash(Scenario.Password);
+        var emails = new List<string>();
+        for (var i = 0; i < count; i++)
+        {
+            var email = org.Email($"bulk{i:D4}");
+            var user = new User { Uid = Ids.New(), Email = email, FirstName = "Bulk", LastName = $"{i:D4}", PasswordHash = hash, CreatedAt = now, UpdatedAt = now };
+            var membership = new Membership
+            {
+                Uid = Ids.New(), OrganizationUid = org.Uid, Email = email, UserUid = user.Uid, Role = role,
+                Status = MembershipStatus.Accepted, InvitedByUserUid = org.OwnerUid, InvitedAt = now, AcceptedAt = now,
+                CreatedAt = now, UpdatedAt = now,
+            };
+            membership.SetName(user.FirstName, user.LastName);
+            db.Users.Add(user);
+            db.Memberships.Add(membership);
+            emails.Add(email);
+        }
+        await db.SaveChangesAsync();
+        return emails;
+    }
+
+    /// <summary>A pending invitation (no account yet), as the invitation use case leaves it.</summary>
+    public static async Task<string> AddPendingInvitationAsync(this AppFactory app, Org org, string email, OrgRole role)
+    {
+        await using var scope = app.Scope();
+        var db = scope.ServiceProvider.GetRequiredService<OrgstackDbContext>();
+        var now = scope.ServiceProvider.GetRequiredService<TimeProvider>().GetUtcNow();
+        email = Emails.Normalize(email);
+        var membership = new Membership
+        {
+            Uid = Ids.New(), OrganizationUid = org.Uid, Email = email, Role = role, Status = MembershipStatus.Pending,
+            InvitedByUserUid = org.OwnerUid, InvitedAt = now, InvitationExpiresAt = now.AddDays(7), CreatedAt = now, UpdatedAt = now,
+        };
+        membership.SetName("", "");
+        db.Memberships.Add(membership);
+        await db.SaveChangesAsync();
+        return membership.Uid;
+    }
+
+    /// <summary>A stack owned by the organization's Owner, with the built-in roles Admin, Developer, Content Manager.</summary>
+    public static async Task<SeededStack> AddStackAsync(this AppFactory app, Org org, string name)
+    {
+        await using var scope = app.Scope();
+        var db = scope.ServiceProvider.GetRequiredService<OrgstackDbContext>();
+        var now = scope.ServiceProvider.GetRequiredService<TimeProvider>().GetUtcNow();
+        var stack = new Stack
+        {
+            Uid = Ids.New(), ApiKey = Ids.New(), OrganizationUid = org.Uid, Name = name, OwnerUserUid = org.OwnerUid,
+            CreatedAt = now, UpdatedAt = now,
+        };
+        db.Stacks.Add(stack);
+        var roles = new Dictionary<string, string>();
+        foreach (var roleName in BuiltInStackRoles)
+        {
+            var role = new StackRole
+            {
+                Uid = Ids.New(), StackUid = stack.Uid, Name = roleName, BuiltIn = true, CreatedByUserUid = org.OwnerUid,
+                CreatedAt = now, UpdatedAt = now,
+            };
+            db.StackRoles.Add(role);
+            roles[roleName] = role.Uid;
+        }
+        await db.SaveChangesAsync();
+        return new SeededStack(stack.Uid, stack.ApiKey, name, roles);
+    }
+}
