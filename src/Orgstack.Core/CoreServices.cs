@@ -19,6 +19,10 @@ public static class CoreServices
         services.AddScoped<SessionTokens>();
         services.AddScoped<OrgAccess>();
         services.AddScoped<MailComposer>();
+        services.AddScoped<AccountLockout>();
+        services.AddScoped<ActionTokens>();
+        services.AddScoped<TwoFactor>();
+        services.AddScoped<Security.RateLimiter>();
         return services;
     }
 }
