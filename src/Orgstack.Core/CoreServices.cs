@@ -22,6 +22,7 @@ public static class CoreServices
         services.AddScoped<AccountLockout>();
         services.AddScoped<ActionTokens>();
         services.AddScoped<TwoFactor>();
+        services.AddScoped<MemberTargets>();
         services.AddScoped<Security.RateLimiter>();
         return services;
     }
