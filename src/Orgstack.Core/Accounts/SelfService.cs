@@ -39,7 +39,7 @@ public sealed class ForgotPassword(OrgstackDbContext db, ActionTokens actionToke
         if (string.IsNullOrWhiteSpace(email) || email.Length > Emails.MaxLength) return SelfServiceErrors.EmailRequired;
         var normalized = Emails.Normalize(email);
         if (await limiter.CheckAsync(ct,
-                ("reset:ip:" + RateLimiter.KeyPart(actor.RemoteAddress ?? "unknown"), options.RateLimits.ResetPerAddress),
+                (RateLimiter.AddressKey("reset:ip:", actor.RemoteAddress), options.RateLimits.ResetPerAddress),
                 ("reset:acct:" + RateLimiter.KeyPart(normalized), options.RateLimits.ResetPerAccount)) is { } limited)
             return limited;
 
@@ -75,7 +75,7 @@ public sealed class ResetPassword(OrgstackDbContext db, Passwords passwords, Act
 
     public async Task<Result<Done>> HandleAsync(Request request, Actor actor, CancellationToken ct)
     {
-        if (await limiter.CheckAsync(ct, ("reset:ip:" + RateLimiter.KeyPart(actor.RemoteAddress ?? "unknown"), options.RateLimits.ResetPerAddress)) is { } limited)
+        if (await limiter.CheckAsync(ct, (RateLimiter.AddressKey("reset:ip:", actor.RemoteAddress), options.RateLimits.ResetPerAddress)) is { } limited)
             return limited;
         var token = await actionTokens.PeekAsync(request.Token, TokenPurpose.PasswordReset, ct);
         if (token?.UserUid is null) return SelfServiceErrors.LinkInvalid;
@@ -229,7 +229,7 @@ public sealed class CompleteMfaReset(OrgstackDbContext db, Passwords passwords, 
 
     public async Task<Result<Done>> HandleAsync(Request request, Actor actor, CancellationToken ct)
     {
-        if (await limiter.CheckAsync(ct, ("reset:ip:" + RateLimiter.KeyPart(actor.RemoteAddress ?? "unknown"), options.RateLimits.ResetPerAddress)) is { } limited)
+        if (await limiter.CheckAsync(ct, (RateLimiter.AddressKey("reset:ip:", actor.RemoteAddress), options.RateLimits.ResetPerAddress)) is { } limited)
             return limited;
         var token = await actionTokens.PeekAsync(request.Token, TokenPurpose.MfaReset, ct);
         var user = token?.UserUid is null ? null : await db.Users.AsNoTracking().FirstOrDefaultAsync(u => u.Uid == token.UserUid, ct);

@@ -38,7 +38,7 @@ public sealed class SignIn(OrgstackDbContext db, Passwords passwords, SessionTok
         var limits = options.RateLimits;
         var email = string.IsNullOrWhiteSpace(request.Email) ? "" : Emails.Normalize(request.Email);
         if (await limiter.CheckAsync(ct,
-                ("signin:ip:" + RateLimiter.KeyPart(request.RemoteAddress ?? "unknown"), limits.SignInPerAddress),
+                (RateLimiter.AddressKey("signin:ip:", request.RemoteAddress), limits.SignInPerAddress),
                 ("signin:acct:" + RateLimiter.KeyPart(email), limits.SignInPerAccount)) is { } limited)
             return limited;
 

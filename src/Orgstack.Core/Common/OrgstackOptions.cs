@@ -98,10 +98,10 @@ public sealed class RateLimitOptions
 {
     public bool Enabled { get; set; } = true;
     public int WindowSeconds { get; set; } = 60;
-    /// <summary>Sign-in requests per client address per window.</summary>
-    public int SignInPerAddress { get; set; } = 60;
+    /// <summary>Sign-in requests per client address per window (not applied when the server sees no address).</summary>
+    public int SignInPerAddress { get; set; } = 120;
     /// <summary>Sign-in requests naming one account per window.</summary>
-    public int SignInPerAccount { get; set; } = 20;
+    public int SignInPerAccount { get; set; } = 30;
     /// <summary>Forgot/reset-password and MFA-reset requests per client address per window.</summary>
     public int ResetPerAddress { get; set; } = 20;
     /// <summary>Forgot-password requests naming one account per window.</summary>

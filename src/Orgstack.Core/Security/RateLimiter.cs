@@ -25,10 +25,11 @@ public sealed class RateLimiter(OrgstackDbContext db, OrgstackOptions options, T
     public TimeSpan Window => TimeSpan.FromSeconds(Math.Max(1, options.RateLimits.WindowSeconds));
 
     /// <summary>Counts a request against each key; the first exhausted key refuses it.</summary>
-    public async Task<Error?> CheckAsync(CancellationToken ct, params (string Key, int Limit)[] keys)
+    public async Task<Error?> CheckAsync(CancellationToken ct, params (string? Key, int Limit)[] keys)
     {
         foreach (var (key, limit) in keys)
         {
+            if (key is null) continue;
             var decision = await HitAsync(key, limit, ct);
             if (!decision.Allowed) return RateLimitErrors.TooManyRequests(decision.RetryAfterSeconds);
         }
@@ -64,6 +65,10 @@ public sealed class RateLimiter(OrgstackDbContext db, OrgstackOptions options, T
         var retry = (int)Math.Ceiling((start + Window - now).TotalSeconds);
         return new RateDecision(false, Math.Max(1, retry));
     }
+
+    /// <summary>The per-address key, or null when the server sees no client address (nothing to count against).</summary>
+    public static string? AddressKey(string prefix, string? remoteAddress) =>
+        string.IsNullOrEmpty(remoteAddress) ? null : prefix + KeyPart(remoteAddress);
 
     /// <summary>A stable, non-reversible key part for an account name or address.</summary>
     public static string KeyPart(string value) =>
