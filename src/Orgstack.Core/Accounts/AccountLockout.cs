@@ -35,17 +35,31 @@ public sealed class AccountLockout(OrgstackDbContext db, OrgstackOptions options
     }
 
     /// <summary>
-    /// Reserves one attempt: the new count, or null when the account is locked or has used up its attempts
-    /// (the caller then refuses without evaluating the password).
+    /// Reserves one attempt: the new count, or null when the account is locked (the caller then refuses without
+    /// evaluating the password). When every remaining attempt is already in flight, it waits for them to settle
+    /// (a success frees the slots, the last failure locks), so parallel sign-ins with the right password all succeed
+    /// while a parallel burst of guesses never gets more than the maximum evaluated.
     /// </summary>
     public async Task<int?> ReserveAsync(string userUid, CancellationToken ct)
     {
         var max = MaxFailedAttempts;
-        var rows = await db.Database.SqlQuery<int>(
-            $"UPDATE users SET failed_attempts = failed_attempts + 1 WHERE uid = {userUid} AND locked_at IS NULL AND failed_attempts < {max} RETURNING failed_attempts AS \"Value\"")
-            .ToListAsync(ct);
-        return rows.Count == 1 ? rows[0] : null;
+        var deadline = DateTime.UtcNow + InFlightWait;
+        while (true)
+        {
+            var rows = await db.Database.SqlQuery<int>(
+                $"UPDATE users SET failed_attempts = failed_attempts + 1 WHERE uid = {userUid} AND locked_at IS NULL AND failed_attempts < {max} RETURNING failed_attempts AS \"Value\"")
+                .ToListAsync(ct);
+            if (rows.Count == 1) return rows[0];
+            var locked = await db.Users.AsNoTracking().Where(u => u.Uid == userUid).Select(u => u.LockedAt != null).FirstOrDefaultAsync(ct);
+            if (locked || DateTime.UtcNow >= deadline) return null;
+            await Task.Delay(InFlightPoll, ct);
+        }
     }
+
+    /// <summary>How long an attempt waits for in-flight attempts to settle before it is refused.</summary>
+    private static readonly TimeSpan InFlightWait = TimeSpan.FromSeconds(30);
+
+    private static readonly TimeSpan InFlightPoll = TimeSpan.FromMilliseconds(50);
 
     /// <summary>The reserved attempt failed: it stays counted; the attempt that reaches the maximum locks the account.</summary>
     public async Task<bool> FailedAsync(User user, int reservedCount, string? remoteAddress, CancellationToken ct)

@@ -46,6 +46,20 @@ public sealed class LockoutTests : IClassFixture<SecurityAppFactory>
     }
 
     [Fact]
+    public async Task ManyParallelSignInsWithTheRightPassword_AllSucceed()
+    {
+        var email = AccountsScenario.UniqueEmail("parallel-ok");
+        await app.CreateOrganizationAsync("Parallel Ok Co", email);
+
+        var responses = await Task.WhenAll(Enumerable.Range(0, 12).Select(_ => app.Client().SignInAsync(email, Scenario.Password)));
+
+        Assert.All(responses, r => r.EnsureStatus(HttpStatusCode.OK));
+        var user = await app.UserAsync(email);
+        Assert.Equal(0, user.FailedAttempts);
+        Assert.Null(user.LockedAt);
+    }
+
+    [Fact]
     public async Task ThreeParallelWrongAttempts_AreAllCounted()
     {
         var email = AccountsScenario.UniqueEmail("three");
