@@ -23,6 +23,7 @@ public static class CoreServices
         services.AddScoped<ActionTokens>();
         services.AddScoped<TwoFactor>();
         services.AddScoped<MemberTargets>();
+        services.AddSingleton<RepeatedFailures>();
         services.AddScoped<Security.RateLimiter>();
         return services;
     }

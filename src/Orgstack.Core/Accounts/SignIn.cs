@@ -27,7 +27,7 @@ public static class SignInErrors
 /// the second factor, forced reset, then Last Login At and an authtoken.
 /// </summary>
 public sealed class SignIn(OrgstackDbContext db, Passwords passwords, SessionTokens tokens, AccountLockout lockout, TwoFactor twoFactor,
-    RateLimiter limiter, OrgstackOptions options, TimeProvider clock)
+    RateLimiter limiter, RepeatedFailures repeats, OrgstackOptions options, TimeProvider clock)
 {
     public sealed record Request(string? Email, string? Password, string? TfaToken, string? RemoteAddress, string? UserAgent);
 
@@ -65,7 +65,7 @@ public sealed class SignIn(OrgstackDbContext db, Passwords passwords, SessionTok
         var verdict = await passwords.VerifyAsync(user.PasswordHash, request.Password, ct);
         if (verdict == PasswordVerificationResult.Failed)
         {
-            await lockout.FailedAsync(user, attempt, request.RemoteAddress, ct);
+            await FailedAsync(user, attempt, request, ct);
             return SignInErrors.InvalidCredentials;
         }
 
@@ -79,7 +79,7 @@ public sealed class SignIn(OrgstackDbContext db, Passwords passwords, SessionTok
             }
             if (!await twoFactor.VerifyAsync(user, request.TfaToken, allowRecoveryCode: true, ct))
             {
-                await lockout.FailedAsync(user, attempt, request.RemoteAddress, ct);
+                await FailedAsync(user, attempt, request, ct);
                 return TwoFactorErrors.Required;
             }
         }
@@ -101,6 +101,13 @@ public sealed class SignIn(OrgstackDbContext db, Passwords passwords, SessionTok
         await transaction.CommitAsync(ct);
         tracked.FailedAttempts = 0;
         return new Success(tracked, issued.Token);
+    }
+
+    /// <summary>A failed attempt stays counted, unless it is the CLI retrying the very same attempt within seconds.</summary>
+    private async Task FailedAsync(User user, int attempt, Request request, CancellationToken ct)
+    {
+        if (repeats.IsRepeat(user.Uid, request.Password!, request.TfaToken)) await lockout.ReleaseAsync(user.Uid, ct);
+        else await lockout.FailedAsync(user, attempt, request.RemoteAddress, ct);
     }
 
     /// <summary>Last Login At lives on the user and on each of their memberships (the users list sorts on it there).</summary>

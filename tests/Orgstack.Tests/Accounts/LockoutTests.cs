@@ -60,6 +60,21 @@ public sealed class LockoutTests : IClassFixture<SecurityAppFactory>
     }
 
     [Fact]
+    public async Task CliRetriesOfOneWrongPassword_CountOnce_ButAfterTheWindowCountAgain()
+    {
+        var email = AccountsScenario.UniqueEmail("cli-retry");
+        await app.CreateOrganizationAsync("Cli Co", email);
+        var client = app.Client();
+
+        for (var i = 0; i < 4; i++) (await client.SignInAsync(email, "mistyped password")).EnsureError(HttpStatusCode.UnprocessableEntity);
+        Assert.Equal(1, (await app.UserAsync(email)).FailedAttempts);
+
+        app.Clock.Advance(TimeSpan.FromSeconds(11));
+        await client.SignInAsync(email, "mistyped password");
+        Assert.Equal(2, (await app.UserAsync(email)).FailedAttempts);
+    }
+
+    [Fact]
     public async Task ThreeParallelWrongAttempts_AreAllCounted()
     {
         var email = AccountsScenario.UniqueEmail("three");
@@ -78,12 +93,12 @@ public sealed class LockoutTests : IClassFixture<SecurityAppFactory>
         var email = AccountsScenario.UniqueEmail("reset-count");
         await app.CreateOrganizationAsync("Count Co", email);
         var client = app.Client();
-        for (var i = 0; i < 4; i++) await client.SignInAsync(email, "wrong password");
+        for (var i = 0; i < 4; i++) await client.SignInAsync(email, "wrong password " + i);
 
         await client.LoginAsync(email, Scenario.Password);
 
         Assert.Equal(0, (await app.UserAsync(email)).FailedAttempts);
-        for (var i = 0; i < 4; i++) await client.SignInAsync(email, "wrong password");
+        for (var i = 0; i < 4; i++) await client.SignInAsync(email, "wrong password " + i);
         Assert.Null((await app.UserAsync(email)).LockedAt);
     }
 
@@ -120,7 +135,7 @@ public sealed class LockoutTests : IClassFixture<SecurityAppFactory>
         var email = AccountsScenario.UniqueEmail("auto");
         await autoApp.CreateOrganizationAsync("Auto Co", email);
         var client = autoApp.Client();
-        for (var i = 0; i < 5; i++) await client.SignInAsync(email, "wrong password");
+        for (var i = 0; i < 5; i++) await client.SignInAsync(email, "wrong password " + i);
 
         autoApp.Clock.Advance(TimeSpan.FromMinutes(29));
         (await client.SignInAsync(email, Scenario.Password)).EnsureError(HttpStatusCode.UnprocessableEntity);
@@ -135,7 +150,7 @@ public sealed class LockoutTests : IClassFixture<SecurityAppFactory>
         var email = AccountsScenario.UniqueEmail("forever");
         await app.CreateOrganizationAsync("Forever Co", email);
         var client = app.Client();
-        for (var i = 0; i < 5; i++) await client.SignInAsync(email, "wrong password");
+        for (var i = 0; i < 5; i++) await client.SignInAsync(email, "wrong password " + i);
 
         app.Clock.Advance(TimeSpan.FromDays(30));
 
@@ -153,7 +168,7 @@ public sealed class LockoutTests : IClassFixture<SecurityAppFactory>
         var lockedB = await app.AddMemberAsync(org.Uid, AccountsScenario.UniqueEmail("lb"));
         var notLocked = await app.AddMemberAsync(org.Uid, AccountsScenario.UniqueEmail("nl"));
         foreach (var u in new[] { lockedA, lockedB })
-            for (var i = 0; i < 5; i++) await app.Client().SignInAsync(u.Email, "wrong password");
+            for (var i = 0; i < 5; i++) await app.Client().SignInAsync(u.Email, "wrong password " + i);
         var client = app.Client();
         await client.LoginAsync(admin, Scenario.Password);
 
