@@ -22,7 +22,7 @@ public static class SignInBench
         var iterations = Arg(args, "--iterations", 220_000);
         var clients = Arg(args, "--clients", Math.Max(4, Environment.ProcessorCount * 4));
         var seconds = Arg(args, "--seconds", 10);
-        var output = ArgString(args, "--out") ?? Path.Combine("bench", "results", "signin.json");
+        var output = Path.GetFullPath(ArgString(args, "--out") ?? Path.Combine("results", "signin.json"));
         var dataDirectory = Path.Combine(Path.GetTempPath(), "orgstack-bench", Guid.NewGuid().ToString("n"));
         Directory.CreateDirectory(dataDirectory);
         const string email = "loadtest@example.test";
