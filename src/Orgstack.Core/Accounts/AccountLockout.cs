@@ -15,7 +15,7 @@ namespace Orgstack.Core.Accounts;
 /// reaches the server 4 times and counts as 4 failures. With the default of 5, a second mistyped CLI login locks the
 /// account; raise <c>Orgstack:Lockout:MaxFailedAttempts</c> (e.g. to 10) where the CLI is the main client.
 /// </remarks>
-public sealed class AccountLockout(OrgstackDbContext db, OrgstackOptions options, TimeProvider clock)
+public sealed class AccountLockout(OrgstackDbContext db, Mail.MailComposer mail, OrgstackOptions options, TimeProvider clock)
 {
     public int MaxFailedAttempts => Math.Max(1, options.Lockout.MaxFailedAttempts);
 
@@ -72,6 +72,12 @@ public sealed class AccountLockout(OrgstackDbContext db, OrgstackOptions options
         {
             db.AuditEvents.Add(Audit.Audit.Event(new Actor("system", "system", remoteAddress), now, null, "user", "locked",
                 "user", user.Uid, user.Email, new { failed_attempts = reservedCount }));
+            var until = options.Lockout.AutoUnlockMinutes > 0
+                ? $"It opens again by itself after {options.Lockout.AutoUnlockMinutes} minutes, or an administrator of your organization can unlock it."
+                : "An administrator of your organization can unlock it.";
+            db.OutboxMessages.Add(mail.Compose("account_locked", user.Email, "Your Orgstack account was locked", null,
+                [$"Your Orgstack account was locked after {reservedCount} failed sign-in attempts in a row.", until,
+                 "If these attempts were not yours, tell your administrator and change your password once you are back in."]));
             await db.SaveChangesAsync(ct);
         }
         return locked == 1;

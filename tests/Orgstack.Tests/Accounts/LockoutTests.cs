@@ -27,6 +27,7 @@ public sealed class LockoutTests : IClassFixture<SecurityAppFactory>
         var right = await client.SignInAsync(email, Scenario.Password);
         Assert.Equal(104, right.EnsureError(HttpStatusCode.UnprocessableEntity)["error_code"]!.GetValue<int>());
         Assert.Single(await app.AuditAsync("locked", user.Uid));
+        Assert.Single(await app.MailsAsync(email, "account_locked"));
     }
 
     [Fact]
