@@ -43,7 +43,7 @@ public sealed class AccountLockout(OrgstackDbContext db, Mail.MailComposer mail,
     public async Task<int?> ReserveAsync(string userUid, CancellationToken ct)
     {
         var max = MaxFailedAttempts;
-        var deadline = DateTime.UtcNow + InFlightWait;
+        var deadline = DateTime.UtcNow + TimeSpan.FromSeconds(Math.Max(1, options.Lockout.InFlightWaitSeconds));
         while (true)
         {
             var rows = await db.Database.SqlQuery<int>(
@@ -51,13 +51,19 @@ public sealed class AccountLockout(OrgstackDbContext db, Mail.MailComposer mail,
                 .ToListAsync(ct);
             if (rows.Count == 1) return rows[0];
             var locked = await db.Users.AsNoTracking().Where(u => u.Uid == userUid).Select(u => u.LockedAt != null).FirstOrDefaultAsync(ct);
-            if (locked || DateTime.UtcNow >= deadline) return null;
+            if (locked) return null;
+            if (DateTime.UtcNow >= deadline)
+            {
+                // Nothing settled the count (a node stopped mid-attempt, or the maximum was lowered): the count is at
+                // the maximum, so the account is locked, as it would have been.
+                var now = clock.GetUtcNow();
+                await db.Users.Where(u => u.Uid == userUid && u.LockedAt == null && u.FailedAttempts >= max)
+                    .ExecuteUpdateAsync(u => u.SetProperty(x => x.LockedAt, now), ct);
+                return null;
+            }
             await Task.Delay(InFlightPoll, ct);
         }
     }
-
-    /// <summary>How long an attempt waits for in-flight attempts to settle before it is refused.</summary>
-    private static readonly TimeSpan InFlightWait = TimeSpan.FromSeconds(30);
 
     private static readonly TimeSpan InFlightPoll = TimeSpan.FromMilliseconds(50);
 

@@ -62,6 +62,8 @@ public sealed class LockoutOptions
     public int MaxFailedAttempts { get; set; } = 5;
     /// <summary>0: a locked account stays locked until an admin unlocks it.</summary>
     public int AutoUnlockMinutes { get; set; }
+    /// <summary>How long an attempt waits for in-flight attempts of the same account to settle before it is refused.</summary>
+    public int InFlightWaitSeconds { get; set; } = 30;
 }
 
 public sealed class MailOptions

@@ -76,6 +76,20 @@ public sealed class LockoutTests : IClassFixture<SecurityAppFactory>
     }
 
     [Fact]
+    public async Task CountLeftAtTheMaximumWithoutALock_LocksAfterTheInFlightWait()
+    {
+        using var stuck = new SecurityAppFactory();
+        stuck.Settings["Orgstack:Lockout:InFlightWaitSeconds"] = "1";
+        var email = AccountsScenario.UniqueEmail("stuck");
+        await stuck.CreateOrganizationAsync("Stuck Co", email);
+        await stuck.WithDbAsync(db => db.Users.Where(u => u.Email == email).ExecuteUpdateAsync(u => u.SetProperty(x => x.FailedAttempts, 5)));
+
+        (await stuck.Client().SignInAsync(email, Scenario.Password)).EnsureError(HttpStatusCode.UnprocessableEntity);
+
+        Assert.NotNull((await stuck.UserAsync(email)).LockedAt);
+    }
+
+    [Fact]
     public async Task ThreeParallelWrongAttempts_AreAllCounted()
     {
         var email = AccountsScenario.UniqueEmail("three");
