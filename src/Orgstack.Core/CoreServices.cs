@@ -20,6 +20,12 @@ public static class CoreServices
         services.AddScoped<OrgAccess>();
         services.AddScoped<Stacks.StackAccess>();
         services.AddScoped<MailComposer>();
+        services.AddScoped<AccountLockout>();
+        services.AddScoped<ActionTokens>();
+        services.AddScoped<TwoFactor>();
+        services.AddScoped<MemberTargets>();
+        services.AddSingleton<RepeatedFailures>();
+        services.AddScoped<Security.RateLimiter>();
         return services;
     }
 }

@@ -8,11 +8,13 @@ namespace Orgstack.Core.Accounts;
 /// ASP.NET Core Identity's password hasher (PBKDF2-HMAC-SHA512) at the configured iteration count.
 /// Verification of a hash made with fewer iterations reports that it needs rehashing.
 /// </summary>
-public sealed class Passwords
+public sealed class Passwords : IDisposable
 {
     private readonly PasswordHasher<User> hasher;
     private readonly Orgstack.Core.Common.PasswordOptions options;
     private readonly string dummyHash;
+    private readonly SemaphoreSlim gate;
+    private int waiting;
 
     public Passwords(OrgstackOptions options)
     {
@@ -23,7 +25,50 @@ public sealed class Passwords
             IterationCount = options.Passwords.Iterations,
         }));
         dummyHash = hasher.HashPassword(null!, Secrets.NewToken());
+        var slots = options.Passwords.MaxConcurrentHashes > 0 ? options.Passwords.MaxConcurrentHashes : Environment.ProcessorCount;
+        MaxConcurrent = Math.Max(1, slots);
+        gate = new SemaphoreSlim(MaxConcurrent, MaxConcurrent);
     }
+
+    /// <summary>How many hash computations may run at once (default: one per processor).</summary>
+    public int MaxConcurrent { get; }
+
+    /// <summary>Requests waiting for a hashing slot right now (for tests and metrics).</summary>
+    public int Waiting => Volatile.Read(ref waiting);
+
+    /// <summary>
+    /// Runs one hash computation in a bounded slot: a flood of sign-ins queues here (asynchronously, holding no thread)
+    /// instead of occupying every worker thread, so other endpoints keep answering.
+    /// </summary>
+    public async Task<T> BoundedAsync<T>(Func<T> work, CancellationToken ct)
+    {
+        Interlocked.Increment(ref waiting);
+        try
+        {
+            await gate.WaitAsync(ct);
+        }
+        finally
+        {
+            Interlocked.Decrement(ref waiting);
+        }
+        try
+        {
+            return work();
+        }
+        finally
+        {
+            gate.Release();
+        }
+    }
+
+    public Task<PasswordVerificationResult> VerifyAsync(string? hash, string password, CancellationToken ct) =>
+        BoundedAsync(() => Verify(hash, password), ct);
+
+    public Task<string> HashAsync(string password, CancellationToken ct) => BoundedAsync(() => Hash(password), ct);
+
+    public Task VerifyDummyAsync(string password, CancellationToken ct) => BoundedAsync(() => { VerifyDummy(password); return 0; }, ct);
+
+    public void Dispose() => gate.Dispose();
 
     public int Iterations => options.Iterations;
 

@@ -42,7 +42,8 @@ public sealed class SessionTokens(OrgstackDbContext db, OrgstackOptions options,
         if (found is null) return null;
         var (session, user) = (found.s, found.u);
         if (session.ExpiresAt <= now || session.LastSeenAt.AddMinutes(options.Sessions.IdleMinutes) <= now) return null;
-        if (!user.Active || user.LockedAt is not null) return null;
+        // A locked or disabled account, or one whose admin forced a password reset, has no usable session.
+        if (!user.Active || user.LockedAt is not null || user.MustChangePassword) return null;
 
         if (now - session.LastSeenAt > TimeSpan.FromMinutes(1))
         {

@@ -18,6 +18,7 @@ public sealed class OrgstackOptions
     public LockoutOptions Lockout { get; set; } = new();
     public MailOptions Mail { get; set; } = new();
     public BulkOptions Bulk { get; set; } = new();
+    public RateLimitOptions RateLimits { get; set; } = new();
 }
 
 public sealed class DatabaseOptions
@@ -50,6 +51,10 @@ public sealed class PasswordOptions
     public int MinimumLength { get; set; } = 8;
     public int MaximumLength { get; set; } = 256;
     public int ResetLinkMinutes { get; set; } = 60;
+    /// <summary>Hash computations allowed at once on a node; 0 = one per processor.</summary>
+    public int MaxConcurrentHashes { get; set; }
+    /// <summary>Lifetime of the emailed MFA-reset link.</summary>
+    public int MfaResetLinkMinutes { get; set; } = 15;
 }
 
 public sealed class LockoutOptions
@@ -57,6 +62,8 @@ public sealed class LockoutOptions
     public int MaxFailedAttempts { get; set; } = 5;
     /// <summary>0: a locked account stays locked until an admin unlocks it.</summary>
     public int AutoUnlockMinutes { get; set; }
+    /// <summary>How long an attempt waits for in-flight attempts of the same account to settle before it is refused.</summary>
+    public int InFlightWaitSeconds { get; set; } = 30;
 }
 
 public sealed class MailOptions
@@ -87,4 +94,22 @@ public sealed class BulkOptions
 {
     /// <summary>Most users one bulk admin action (unlock, reset, remove…) may name, as in the console.</summary>
     public int MaxUsersPerAction { get; set; } = 10;
+}
+
+/// <summary>
+/// Fixed-window limits shared by every node (stored in the database). Defaults leave room for the csdx CLI, which
+/// sends a refused login 4 times (1 try + 3 retries).
+/// </summary>
+public sealed class RateLimitOptions
+{
+    public bool Enabled { get; set; } = true;
+    public int WindowSeconds { get; set; } = 60;
+    /// <summary>Sign-in requests per client address per window (not applied when the server sees no address).</summary>
+    public int SignInPerAddress { get; set; } = 120;
+    /// <summary>Sign-in requests naming one account per window.</summary>
+    public int SignInPerAccount { get; set; } = 30;
+    /// <summary>Forgot/reset-password and MFA-reset requests per client address per window.</summary>
+    public int ResetPerAddress { get; set; } = 20;
+    /// <summary>Forgot-password requests naming one account per window.</summary>
+    public int ResetPerAccount { get; set; } = 5;
 }
