@@ -1,12 +1,4 @@
-using System.Xml.Linq;
-using Microsoft.AspNetCore.DataProtection;
-using Microsoft.AspNetCore.DataProtection.KeyManagement;
-using Microsoft.AspNetCore.DataProtection.Repositories;
-using Microsoft.EntityFrameworkCore;
-using Microsoft.Extensions.Options;
 using Orgstack.Core.Accounts;
-using Orgstack.Core.Data;
-using Orgstack.Core.Security;
 using Orgstack.Server.Api;
 using Orgstack.Server.Auth;
 using Orgstack.Server.Hosting;
@@ -14,18 +6,11 @@ using Orgstack.Server.Hosting;
 namespace Orgstack.Server.Security;
 
 /// <summary>
-/// Account security plumbing: ASP.NET Data Protection with its key ring in the database (every node decrypts the
-/// TOTP secrets the others wrote), and the gate that keeps a user whose MFA was reset on the enrolment endpoints.
+/// The gate that keeps a user whose MFA was reset on the enrolment endpoints (Data Protection, which encrypts the
+/// TOTP secrets, keeps its key ring in the database: see DataProtectionModule).
 /// </summary>
 public sealed class AccountSecurityModule : IServerModule
 {
-    public void AddServices(WebApplicationBuilder builder)
-    {
-        builder.Services.AddDataProtection().SetApplicationName("Orgstack");
-        builder.Services.AddSingleton<IConfigureOptions<KeyManagementOptions>>(services =>
-            new ConfigureOptions<KeyManagementOptions>(o => o.XmlRepository = new DatabaseXmlRepository(services.GetRequiredService<IServiceScopeFactory>())));
-    }
-
     public void UseMiddleware(WebApplication app) => app.Use(async (context, next) =>
     {
         if (context.SignedInUser() is { MustEnrollMfa: true } && !AllowedWhileEnrolling(context.Request))
@@ -45,21 +30,3 @@ public sealed class AccountSecurityModule : IServerModule
     }
 }
 
-/// <summary>The Data Protection key ring in the data_protection_keys table.</summary>
-public sealed class DatabaseXmlRepository(IServiceScopeFactory scopes) : IXmlRepository
-{
-    public IReadOnlyCollection<XElement> GetAllElements()
-    {
-        using var scope = scopes.CreateScope();
-        var db = scope.ServiceProvider.GetRequiredService<OrgstackDbContext>();
-        return db.DataProtectionKeys.AsNoTracking().OrderBy(k => k.Id).Select(k => k.Xml).ToList().Select(XElement.Parse).ToList();
-    }
-
-    public void StoreElement(XElement element, string friendlyName)
-    {
-        using var scope = scopes.CreateScope();
-        var db = scope.ServiceProvider.GetRequiredService<OrgstackDbContext>();
-        db.DataProtectionKeys.Add(new DataProtectionKey { FriendlyName = friendlyName, Xml = element.ToString(SaveOptions.DisableFormatting) });
-        db.SaveChanges();
-    }
-}

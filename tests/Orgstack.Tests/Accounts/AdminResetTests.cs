@@ -16,8 +16,8 @@ public sealed class AdminResetTests : IClassFixture<SecurityAppFactory>
     {
         var owner = AccountsScenario.UniqueEmail(prefix + "-owner");
         var org = await app.CreateOrganizationAsync("Reset Co", owner);
-        var admin = await app.AddMemberAsync(org.Uid, AccountsScenario.UniqueEmail(prefix + "-admin"), OrgRole.Admin);
-        var member = await app.AddMemberAsync(org.Uid, AccountsScenario.UniqueEmail(prefix + "-member"));
+        var admin = await app.AddAccountMemberAsync(org.Uid, AccountsScenario.UniqueEmail(prefix + "-admin"), OrgRole.Admin);
+        var member = await app.AddAccountMemberAsync(org.Uid, AccountsScenario.UniqueEmail(prefix + "-member"));
         var adminClient = app.Client();
         await adminClient.LoginAsync(admin.Email, Scenario.Password);
         var memberClient = app.Client();
@@ -51,7 +51,7 @@ public sealed class AdminResetTests : IClassFixture<SecurityAppFactory>
     {
         var owner = AccountsScenario.UniqueEmail("owner-target");
         var org = await app.CreateOrganizationAsync("Owner Co", owner);
-        var admin = await app.AddMemberAsync(org.Uid, AccountsScenario.UniqueEmail("admin"), OrgRole.Admin);
+        var admin = await app.AddAccountMemberAsync(org.Uid, AccountsScenario.UniqueEmail("admin"), OrgRole.Admin);
         var client = app.Client();
         await client.LoginAsync(admin.Email, Scenario.Password);
 

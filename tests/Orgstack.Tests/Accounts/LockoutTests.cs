@@ -178,10 +178,10 @@ public sealed class LockoutTests : IClassFixture<SecurityAppFactory>
         var owner = AccountsScenario.UniqueEmail("owner");
         var org = await app.CreateOrganizationAsync("Unlock Co", owner);
         var admin = AccountsScenario.UniqueEmail("admin");
-        await app.AddMemberAsync(org.Uid, admin, OrgRole.Admin);
-        var lockedA = await app.AddMemberAsync(org.Uid, AccountsScenario.UniqueEmail("la"));
-        var lockedB = await app.AddMemberAsync(org.Uid, AccountsScenario.UniqueEmail("lb"));
-        var notLocked = await app.AddMemberAsync(org.Uid, AccountsScenario.UniqueEmail("nl"));
+        await app.AddAccountMemberAsync(org.Uid, admin, OrgRole.Admin);
+        var lockedA = await app.AddAccountMemberAsync(org.Uid, AccountsScenario.UniqueEmail("la"));
+        var lockedB = await app.AddAccountMemberAsync(org.Uid, AccountsScenario.UniqueEmail("lb"));
+        var notLocked = await app.AddAccountMemberAsync(org.Uid, AccountsScenario.UniqueEmail("nl"));
         foreach (var u in new[] { lockedA, lockedB })
             for (var i = 0; i < 5; i++) await app.Client().SignInAsync(u.Email, "wrong password " + i);
         var client = app.Client();
@@ -203,7 +203,7 @@ public sealed class LockoutTests : IClassFixture<SecurityAppFactory>
     public async Task UnlockUsers_ByMember_IsForbidden_AndByOutsider_IsNotFound()
     {
         var org = await app.CreateOrganizationAsync("Unlock Rights Co", AccountsScenario.UniqueEmail("owner"));
-        var member = await app.AddMemberAsync(org.Uid, AccountsScenario.UniqueEmail("member"));
+        var member = await app.AddAccountMemberAsync(org.Uid, AccountsScenario.UniqueEmail("member"));
         var outsider = AccountsScenario.UniqueEmail("outsider");
         await app.CreateOrganizationAsync("Other Co", outsider);
         var memberClient = app.Client();

@@ -12,23 +12,6 @@ using Orgstack.Core.Security;
 
 namespace Orgstack.Tests.Support;
 
-/// <summary>A clock the test moves by hand.</summary>
-public sealed class TestClock : TimeProvider
-{
-    private DateTimeOffset now = new(2026, 11, 22, 9, 0, 0, TimeSpan.Zero);
-    private readonly Lock gate = new();
-
-    public override DateTimeOffset GetUtcNow()
-    {
-        lock (gate) return now;
-    }
-
-    public void Advance(TimeSpan by)
-    {
-        lock (gate) now += by;
-    }
-}
-
 /// <summary>The server with a fake clock and generous rate limits (tests of limits lower them).</summary>
 public class SecurityAppFactory : AppFactory
 {
@@ -57,7 +40,7 @@ public static class AccountsScenario
     public static string UniqueEmail(string prefix) => $"{prefix}.{Guid.NewGuid().ToString("n")[..8]}@example.test";
 
     /// <summary>An account with the given role in the organization (a new account unless one exists for the email).</summary>
-    public static async Task<User> AddMemberAsync(this AppFactory app, string organizationUid, string email, OrgRole role = OrgRole.Member, string password = Password)
+    public static async Task<User> AddAccountMemberAsync(this AppFactory app, string organizationUid, string email, OrgRole role = OrgRole.Member, string password = Password)
     {
         await using var scope = app.Scope();
         var services = scope.ServiceProvider;

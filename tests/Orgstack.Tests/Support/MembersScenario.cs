@@ -13,18 +13,6 @@ using Orgstack.Core.Stacks;
 
 namespace Orgstack.Tests.Support;
 
-/// <summary>A clock tests move by hand.</summary>
-public sealed class TestClock(DateTimeOffset start) : TimeProvider
-{
-    private DateTimeOffset now = start;
-
-    public TestClock() : this(DateTimeOffset.UtcNow) { }
-
-    public override DateTimeOffset GetUtcNow() => now;
-
-    public void Advance(TimeSpan by) => now += by;
-}
-
 public sealed record TestStack(string Uid, string ApiKey, string Name, IReadOnlyDictionary<string, string> Roles);
 
 /// <summary>Members, invitations and stacks for tests, built through the real use cases (stacks directly in the database).</summary>
