@@ -1,0 +1,185 @@
+using Microsoft.EntityFrameworkCore;
+using Microsoft.Playwright;
+using Orgstack.Core.Organizations;
+using Orgstack.Tests.Support;
+using static Microsoft.Playwright.Assertions;
+
+namespace Orgstack.Tests.Console;
+
+/// <summary>The console in real headless Chromium against the real server on Kestrel. Each test leaves a screenshot.</summary>
+[Collection(BrowserCollection.Name)]
+public sealed class ConsoleBrowserTests(Browser browser, KestrelApp app) : IClassFixture<KestrelApp>
+{
+    [Fact]
+    public async Task SigningIn_AsOwner_ShowsTheOrganizationWithAdministration()
+    {
+        var org = await app.CreateOrganizationAsync("Acme Publishing", "owner-signin@example.test");
+        await using var session = await browser.OpenAsync(app, this);
+
+        await session.Page.GotoAsync("/");
+        await Expect(session.Page).ToHaveURLAsync(app.BaseUrl + "/sign-in");
+        await session.SignInAsync("owner-signin@example.test");
+
+        await Expect(session.Page).ToHaveURLAsync($"{app.BaseUrl}/o/{org.Uid}");
+        await Expect(session.Page.Locator(".topbar")).ToContainTextAsync("Acme Publishing");
+        var nav = session.Page.GetByRole(AriaRole.Navigation, new() { Name = "Organization" });
+        await Expect(nav).ToContainTextAsync("Administration");
+        await Expect(nav.GetByRole(AriaRole.Link, new() { Name = "Users" })).ToBeVisibleAsync();
+        await Expect(session.Page.GetByRole(AriaRole.Heading, new() { Name = "Your stacks" })).ToBeVisibleAsync();
+    }
+
+    [Fact]
+    public async Task SigningIn_WithWrongPassword_ShowsTheErrorAndKeepsTheEmail()
+    {
+        await app.CreateOrganizationAsync("Acme", "owner-wrong@example.test");
+        await using var session = await browser.OpenAsync(app, this);
+
+        await session.Page.GotoAsync("/sign-in");
+        await session.Page.GetByLabel("Email").FillAsync("owner-wrong@example.test");
+        await session.Page.GetByLabel("Password").FillAsync("not the password");
+        await session.Page.GetByRole(AriaRole.Button, new() { Name = "Sign in" }).ClickAsync();
+
+        await Expect(session.Page.GetByRole(AriaRole.Alert)).ToContainTextAsync("email or password is invalid");
+        await Expect(session.Page.GetByLabel("Email")).ToHaveValueAsync("owner-wrong@example.test");
+        await Expect(session.Page.GetByLabel("Password")).ToHaveValueAsync("");
+    }
+
+    [Fact]
+    public async Task SigningOut_RevokesTheSession_SoTheOldCookieIsRefused()
+    {
+        var org = await app.CreateOrganizationAsync("Acme", "owner-signout@example.test");
+        await using var session = await browser.OpenAsync(app, this);
+        await session.SignInAsync("owner-signout@example.test");
+        var cookie = (await session.Context.CookiesAsync()).Single(c => c.Name == "orgstack");
+        Assert.True(cookie.HttpOnly);
+        Assert.Equal(SameSiteAttribute.Lax, cookie.SameSite);
+
+        await session.Page.Locator("summary[aria-label='Account menu for owner-signout@example.test']").ClickAsync();
+        await session.Page.GetByRole(AriaRole.Button, new() { Name = "Sign out" }).ClickAsync();
+        await Expect(session.Page.GetByRole(AriaRole.Status)).ToContainTextAsync("You have signed out");
+
+        // The stolen or kept cookie is worthless now: the database says the session is revoked.
+        await session.Context.AddCookiesAsync([new Cookie { Name = "orgstack", Value = cookie.Value, Url = app.BaseUrl }]);
+        await session.Page.GotoAsync($"/o/{org.Uid}/organization");
+        await Expect(session.Page).ToHaveURLAsync(new System.Text.RegularExpressions.Regex("/sign-in\\?returnUrl="));
+        Assert.True(await app.WithDbAsync(db => db.Sessions.AnyAsync(s => s.UserUid != null && s.RevokedAt != null)));
+    }
+
+    [Fact]
+    public async Task Member_SeesNoSettings_AndSettingsUrlsAnswer403()
+    {
+        var org = await app.CreateOrganizationAsync("Acme", "owner-member@example.test");
+        var member = await app.AddMemberAsync(org.Uid, "member-browser@example.test");
+        var ownerUid = await app.WithDbAsync(db => db.Users.Where(u => u.Email == "owner-member@example.test").Select(u => u.Uid).SingleAsync());
+        await app.AddStackAsync(org.Uid, "Marketing site", ownerUid, (member, "Content Manager"));
+        await using var session = await browser.OpenAsync(app, this);
+        await session.SignInAsync("member-browser@example.test");
+
+        await Expect(session.Page.GetByRole(AriaRole.Heading, new() { Name = "Marketing site" })).ToBeVisibleAsync();
+        await Expect(session.Page.GetByText("Administration")).ToHaveCountAsync(0);
+        await Expect(session.Page.GetByRole(AriaRole.Link, new() { Name = "Users" })).ToHaveCountAsync(0);
+
+        foreach (var settings in new[] { "users", "stacks", "organization" })
+        {
+            var response = await session.Page.GotoAsync($"/o/{org.Uid}/{settings}");
+            Assert.Equal(403, response!.Status);
+            await Expect(session.Page.GetByRole(AriaRole.Heading, new() { Name = "You don't have access to this page" })).ToBeVisibleAsync();
+        }
+    }
+
+    [Fact]
+    public async Task Member_WithoutStacks_IsToldSo()
+    {
+        var org = await app.CreateOrganizationAsync("Acme", "owner-nostack@example.test");
+        await app.AddMemberAsync(org.Uid, "member-nostack@example.test");
+        await using var session = await browser.OpenAsync(app, this);
+        await session.SignInAsync("member-nostack@example.test");
+
+        await Expect(session.Page.GetByText("You don't have access to any stack yet")).ToBeVisibleAsync();
+    }
+
+    [Fact]
+    public async Task Outsider_OpeningAnotherOrganization_Gets404()
+    {
+        var org = await app.CreateOrganizationAsync("Secret Org", "owner-secret@example.test");
+        await app.CreateOrganizationAsync("Other Org", "owner-other@example.test");
+        await using var session = await browser.OpenAsync(app, this);
+        await session.SignInAsync("owner-other@example.test");
+
+        var response = await session.Page.GotoAsync($"/o/{org.Uid}/organization");
+
+        Assert.Equal(404, response!.Status);
+        await Expect(session.Page.GetByRole(AriaRole.Heading, new() { Name = "Page not found" })).ToBeVisibleAsync();
+        await Expect(session.Page.Locator("body")).Not.ToContainTextAsync("Secret Org");
+    }
+
+    [Fact]
+    public async Task OrganizationInfo_ShowsNameAndId_WithACopyButton()
+    {
+        var org = await app.CreateOrganizationAsync("Acme Publishing", "owner-info@example.test");
+        await using var session = await browser.OpenAsync(app, this);
+        await session.Context.GrantPermissionsAsync(["clipboard-read", "clipboard-write"], new() { Origin = app.BaseUrl });
+        await session.SignInAsync("owner-info@example.test");
+
+        await session.Page.GetByRole(AriaRole.Link, new() { Name = "Organization info" }).ClickAsync();
+        await Expect(session.Page.GetByLabel("Organization name")).ToHaveValueAsync("Acme Publishing");
+        await Expect(session.Page.GetByLabel("Organization ID")).ToHaveValueAsync(org.Uid);
+        await session.Page.GetByRole(AriaRole.Button, new() { Name = "Copy" }).ClickAsync();
+
+        await Expect(session.Page.GetByRole(AriaRole.Status)).ToContainTextAsync("copied");
+        Assert.Equal(org.Uid, await session.Page.EvaluateAsync<string>("navigator.clipboard.readText()"));
+    }
+
+    [Fact]
+    public async Task UserInSeveralOrganizations_SwitchesThroughTheHeader()
+    {
+        var first = await app.CreateOrganizationAsync("Alpha Media", "owner-switch@example.test");
+        var second = await app.CreateOrganizationAsync("Beta Labs", "owner-beta@example.test");
+        await app.AddMemberAsync(second.Uid, "owner-switch@example.test", OrgRole.Admin);
+        await using var session = await browser.OpenAsync(app, this);
+        await session.SignInAsync("owner-switch@example.test");
+        await Expect(session.Page.GetByRole(AriaRole.Heading, new() { Name = "Your organizations" })).ToBeVisibleAsync();
+        await session.Page.GetByRole(AriaRole.Link, new() { Name = "Alpha Media" }).ClickAsync();
+        await Expect(session.Page).ToHaveURLAsync($"{app.BaseUrl}/o/{first.Uid}");
+
+        await session.Page.Locator("summary[aria-label='Switch organization, current: Alpha Media']").ClickAsync();
+        await session.Page.GetByRole(AriaRole.Link, new() { Name = "Beta Labs" }).ClickAsync();
+
+        await Expect(session.Page).ToHaveURLAsync($"{app.BaseUrl}/o/{second.Uid}");
+        await Expect(session.Page.Locator(".topbar")).ToContainTextAsync("Beta Labs");
+        await session.Page.Locator("summary[aria-label='Switch organization, current: Beta Labs']").ClickAsync();
+    }
+}
+
+/// <summary>First-run setup on an empty database, from the link the server printed at start-up.</summary>
+[Collection(BrowserCollection.Name)]
+public sealed class SetupBrowserTests(Browser browser, KestrelApp app) : IClassFixture<KestrelApp>
+{
+    [Fact]
+    public async Task SetupLink_CreatesTheFirstOwnerAndOrganization_ThenRefusesToRunAgain()
+    {
+        var token = app.SetupToken();
+        await using var session = await browser.OpenAsync(app, this);
+
+        await session.Page.GotoAsync("/setup?token=" + Uri.EscapeDataString(token));
+        await session.Page.GetByLabel("Organization name").FillAsync("Northwind Media");
+        await session.Page.GetByLabel("First name").FillAsync("Nora");
+        await session.Page.GetByLabel("Last name").FillAsync("North");
+        await session.Page.GetByLabel("Work email").FillAsync("nora@northwind.test");
+        await session.Page.GetByLabel("Password").FillAsync("short");
+        await session.Page.GetByRole(AriaRole.Button, new() { Name = "Create organization" }).ClickAsync();
+        await Expect(session.Page.GetByRole(AriaRole.Alert)).ToContainTextAsync("at least 8 characters");
+
+        await session.Page.GetByLabel("Password").FillAsync(Scenario.Password);
+        await session.Page.GetByRole(AriaRole.Button, new() { Name = "Create organization" }).ClickAsync();
+
+        await Expect(session.Page).ToHaveURLAsync(new System.Text.RegularExpressions.Regex("/o/blt[0-9a-f]{16}$"));
+        await Expect(session.Page.Locator(".topbar")).ToContainTextAsync("Northwind Media");
+        await Expect(session.Page.GetByRole(AriaRole.Heading, new() { Name = "Welcome, Nora" })).ToBeVisibleAsync();
+        var owner = await app.WithDbAsync(db => db.Memberships.SingleAsync(m => m.Email == "nora@northwind.test"));
+        Assert.Equal(OrgRole.Owner, owner.Role);
+
+        await session.Page.GotoAsync("/setup?token=" + Uri.EscapeDataString(token));
+        await Expect(session.Page.GetByRole(AriaRole.Alert)).ToContainTextAsync("already set up");
+    }
+}
