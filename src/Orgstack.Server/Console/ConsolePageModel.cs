@@ -55,6 +55,9 @@ public abstract class ConsolePageModel : PageModel
     public virtual string Section => "";
     public virtual string Title => "Orgstack";
 
+    /// <summary>Sign-in and setup pages stand alone (a centered card) even for a signed-in visitor.</summary>
+    public virtual bool StandAlone => false;
+
     /// <summary>A local path to return to after signing in; anything else (another host, scheme, backslashes) becomes null.</summary>
     public static string? SafeReturnUrl(string? url)
     {

@@ -13,6 +13,7 @@ namespace Orgstack.Server.Console.Pages;
 public sealed class SetupModel(CheckSetupToken check, CompleteSetup complete, SignIn signIn, OrgstackOptions options) : ConsolePageModel
 {
     public override string Title => "Set up Orgstack";
+    public override bool StandAlone => true;
 
     [BindProperty(SupportsGet = true)] public string? Token { get; set; }
     [BindProperty] public string? OrganizationName { get; set; }

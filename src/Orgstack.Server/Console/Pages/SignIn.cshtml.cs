@@ -19,6 +19,7 @@ public sealed class SignInModel(SignIn signIn, OrgstackDbContext db, IDataProtec
     private static readonly TimeSpan ChallengeLifetime = TimeSpan.FromMinutes(5);
 
     public override string Title => "Sign in";
+    public override bool StandAlone => true;
 
     [BindProperty] public string? Email { get; set; }
     [BindProperty] public string? Password { get; set; }
