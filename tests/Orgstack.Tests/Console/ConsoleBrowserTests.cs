@@ -151,6 +151,109 @@ public sealed class ConsoleBrowserTests(Browser browser, KestrelApp app) : IClas
     }
 }
 
+/// <summary>Administration › Users in the browser: sorting, search, paging and the selection bar.</summary>
+[Collection(BrowserCollection.Name)]
+public sealed class UsersBrowserTests(Browser browser, KestrelApp app) : IClassFixture<KestrelApp>
+{
+    private async Task<Orgstack.Core.Organizations.Organization> SeedAsync(string owner)
+    {
+        var org = await app.CreateOrganizationAsync("Acme Publishing", owner);
+        var names = new[] { ("Ada", "Lovelace"), ("Grace", "Hopper"), ("Alan", "Turing"), ("Edsger", "Dijkstra"), ("Barbara", "Liskov"), ("Donald", "Knuth"),
+            ("Margaret", "Hamilton"), ("Ken", "Thompson"), ("Radia", "Perlman"), ("Linus", "Torvalds"), ("Frances", "Allen"), ("John", "Backus") };
+        var now = DateTimeOffset.UtcNow;
+        for (var i = 0; i < names.Length; i++)
+        {
+            var (first, last) = names[i];
+            await app.AddMemberAsync(org.Uid, $"{first.ToLowerInvariant()}.{last.ToLowerInvariant()}@{owner.Split('@')[1]}", i % 4 == 0 ? OrgRole.Admin : OrgRole.Member,
+                first, last, i % 5 == 4 ? null : now.AddMinutes(-17 * i * i - 3));
+        }
+        await app.AddInvitationAsync(org.Uid, $"new.hire@{owner.Split('@')[1]}");
+        await app.AddInvitationAsync(org.Uid, $"contractor@{owner.Split('@')[1]}");
+        return org;
+    }
+
+    [Fact]
+    public async Task UsersList_SortsByLastLogin_SearchesAndSelects()
+    {
+        var org = await SeedAsync("olive@users-list.test");
+        await using var session = await browser.OpenAsync(app, this);
+        await session.SignInAsync("olive@users-list.test");
+        await session.Page.GetByRole(AriaRole.Link, new() { Name = "Users" }).ClickAsync();
+        await Expect(session.Page.GetByRole(AriaRole.Heading, new() { Name = "Users", Exact = true })).ToBeVisibleAsync();
+        await Expect(session.Page.Locator("#users-count")).ToContainTextAsync("15 users");
+
+        await session.Page.GetByRole(AriaRole.Link, new() { Name = "Last Login At" }).ClickAsync();
+        await Expect(session.Page.Locator("th[aria-sort='descending']")).ToContainTextAsync("Last Login At");
+        await Expect(session.Page.Locator("tbody tr").First).ToContainTextAsync("Olive Owner");
+
+        await session.Page.GetByLabel("Search by name or email").FillAsync("hopper");
+        await session.Page.GetByLabel("Search by name or email").PressAsync("Enter");
+        await Expect(session.Page.Locator("tbody tr")).ToHaveCountAsync(1);
+        await Expect(session.Page.Locator("tbody tr")).ToContainTextAsync("grace.hopper@users-list.test");
+
+        await session.Page.GotoAsync($"/o/{org.Uid}/users");
+        await session.Page.GetByLabel("Select Grace Hopper").CheckAsync();
+        await session.Page.GetByLabel("Select Alan Turing").CheckAsync();
+        await Expect(session.Page.GetByRole(AriaRole.Region, new() { Name = "Selected users" })).ToContainTextAsync("2 selected");
+    }
+
+    [Fact]
+    public async Task UsersList_SelectingMoreThanTen_IsCappedAtTen()
+    {
+        var org = await SeedAsync("olive@users-cap.test");
+        await using var session = await browser.OpenAsync(app, this);
+        await session.SignInAsync("olive@users-cap.test");
+        await session.Page.GotoAsync($"/o/{org.Uid}/users");
+
+        await session.Page.GetByLabel("Select users on this page").CheckAsync();
+
+        await Expect(session.Page.Locator("[data-bulk-count]")).ToHaveTextAsync("10");
+        await Expect(session.Page.Locator("[data-bulk-note]")).ToContainTextAsync("Limit reached");
+        await Expect(session.Page.Locator("input[data-bulk-item]:disabled")).ToHaveCountAsync(4);
+    }
+
+    [Fact]
+    public async Task UsersList_PagesForwardAndBack_ByEmail()
+    {
+        var org = await SeedAsync("olive@users-paging.test");
+        for (var i = 0; i < 20; i++) await app.AddInvitationAsync(org.Uid, $"zz-invitee{i:00}@users-paging.test");
+        await using var session = await browser.OpenAsync(app, this);
+        await session.SignInAsync("olive@users-paging.test");
+        await session.Page.GotoAsync($"/o/{org.Uid}/users?sort=email");
+        await session.Page.GetByLabel("Rows per page").SelectOptionAsync("25");
+        await Expect(session.Page.Locator("tbody tr")).ToHaveCountAsync(25);
+        await Expect(session.Page.Locator("tbody tr").First.Locator(".col-email")).ToHaveTextAsync("ada.lovelace@users-paging.test");
+
+        await session.Page.GetByRole(AriaRole.Link, new() { Name = "Next →" }).ClickAsync();
+        await Expect(session.Page.Locator("tbody tr")).ToHaveCountAsync(10);
+        await Expect(session.Page.Locator("tbody tr").Last.Locator(".col-email")).ToHaveTextAsync("zz-invitee19@users-paging.test");
+        await Expect(session.Page.GetByText("Next →")).ToHaveAttributeAsync("aria-disabled", "true");
+
+        await session.Page.GetByRole(AriaRole.Link, new() { Name = "← Previous" }).ClickAsync();
+        await Expect(session.Page.Locator("tbody tr")).ToHaveCountAsync(25);
+        await Expect(session.Page.Locator("tbody tr").First.Locator(".col-email")).ToHaveTextAsync("ada.lovelace@users-paging.test");
+    }
+
+    [Fact]
+    public async Task StacksPage_ListsStacksWithOwnerAndMembers()
+    {
+        var org = await SeedAsync("olive@stacks-list.test");
+        var ownerUid = await app.WithDbAsync(db => db.Users.Where(u => u.Email == "olive@stacks-list.test").Select(u => u.Uid).SingleAsync());
+        var grace = await app.WithDbAsync(db => db.Memberships.SingleAsync(m => m.Email == "grace.hopper@stacks-list.test"));
+        var alan = await app.WithDbAsync(db => db.Memberships.SingleAsync(m => m.Email == "alan.turing@stacks-list.test"));
+        await app.AddStackAsync(org.Uid, "Marketing website", ownerUid, (grace, "Content Manager"), (alan, "Developer"));
+        await app.AddStackAsync(org.Uid, "Mobile app", ownerUid, (alan, "Admin"));
+        await using var session = await browser.OpenAsync(app, this);
+        await session.SignInAsync("olive@stacks-list.test");
+
+        await session.Page.GetByRole(AriaRole.Link, new() { Name = "Stacks" }).ClickAsync();
+
+        var row = session.Page.Locator("tbody tr", new() { HasText = "Marketing website" });
+        await Expect(row).ToContainTextAsync("Olive Owner");
+        await Expect(row.Locator("td.num")).ToHaveTextAsync("2");
+    }
+}
+
 /// <summary>First-run setup on an empty database, from the link the server printed at start-up.</summary>
 [Collection(BrowserCollection.Name)]
 public sealed class SetupBrowserTests(Browser browser, KestrelApp app) : IClassFixture<KestrelApp>
