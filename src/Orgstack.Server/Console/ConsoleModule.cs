@@ -40,7 +40,12 @@ public sealed class ConsoleModule : IServerModule
         {
             console.UseMiddleware<ConsoleSecurityHeaders>();
             console.UseMiddleware<ConsoleErrorPages>();
-            console.UseStaticFiles();
+            console.UseStaticFiles(new StaticFileOptions
+            {
+                // Links carry a content hash (?v=…), so a versioned file can be cached for good.
+                OnPrepareResponse = file => file.Context.Response.Headers.CacheControl =
+                    file.Context.Request.Query.ContainsKey("v") ? "public, max-age=31536000, immutable" : "public, max-age=3600",
+            });
             console.UseMiddleware<ConsoleCookieAuthentication>();
         });
     }

@@ -37,6 +37,7 @@ public sealed class ConsoleBrowserTests(Browser browser, KestrelApp app) : IClas
         await session.Page.GotoAsync("/sign-in");
         await session.Page.GetByLabel("Email").FillAsync("owner-wrong@example.test");
         await session.Page.GetByLabel("Password").FillAsync("not the password");
+        await session.SnapshotAsync("1-filled");
         await session.Page.GetByRole(AriaRole.Button, new() { Name = "Sign in" }).ClickAsync();
 
         await Expect(session.Page.GetByRole(AriaRole.Alert)).ToContainTextAsync("email or password is invalid");
@@ -78,6 +79,7 @@ public sealed class ConsoleBrowserTests(Browser browser, KestrelApp app) : IClas
         await Expect(session.Page.GetByRole(AriaRole.Heading, new() { Name = "Marketing site" })).ToBeVisibleAsync();
         await Expect(session.Page.GetByText("Administration")).ToHaveCountAsync(0);
         await Expect(session.Page.GetByRole(AriaRole.Link, new() { Name = "Users" })).ToHaveCountAsync(0);
+        await session.SnapshotAsync("1-member-home");
 
         foreach (var settings in new[] { "users", "stacks", "organization" })
         {
@@ -143,6 +145,7 @@ public sealed class ConsoleBrowserTests(Browser browser, KestrelApp app) : IClas
         await Expect(session.Page).ToHaveURLAsync($"{app.BaseUrl}/o/{first.Uid}");
 
         await session.Page.Locator("summary[aria-label='Switch organization, current: Alpha Media']").ClickAsync();
+        await session.SnapshotAsync("1-switcher-open");
         await session.Page.GetByRole(AriaRole.Link, new() { Name = "Beta Labs" }).ClickAsync();
 
         await Expect(session.Page).ToHaveURLAsync($"{app.BaseUrl}/o/{second.Uid}");
@@ -272,6 +275,7 @@ public sealed class SetupBrowserTests(Browser browser, KestrelApp app) : IClassF
         await session.Page.GetByLabel("Password").FillAsync("short");
         await session.Page.GetByRole(AriaRole.Button, new() { Name = "Create organization" }).ClickAsync();
         await Expect(session.Page.GetByRole(AriaRole.Alert)).ToContainTextAsync("at least 8 characters");
+        await session.SnapshotAsync("1-refused-password");
 
         await session.Page.GetByLabel("Password").FillAsync(Scenario.Password);
         await session.Page.GetByRole(AriaRole.Button, new() { Name = "Create organization" }).ClickAsync();

@@ -91,6 +91,13 @@ public sealed class BrowserSession(IBrowserContext context, IPage page, string n
         await Page.WaitForURLAsync(url => !url.Contains("/sign-in", StringComparison.Ordinal));
     }
 
+    /// <summary>An extra screenshot of an intermediate page, saved as <c>{Class}.{Test}.{step}.png</c>.</summary>
+    public async Task SnapshotAsync(string step)
+    {
+        Directory.CreateDirectory(Browser.ScreenshotDirectory);
+        await Page.ScreenshotAsync(new PageScreenshotOptions { Path = Path.Combine(Browser.ScreenshotDirectory, $"{name}.{step}.png"), FullPage = true });
+    }
+
     public async ValueTask DisposeAsync()
     {
         try
