@@ -133,6 +133,53 @@ public sealed class ConsoleBrowserTests(Browser browser, KestrelApp app) : IClas
     }
 
     [Fact]
+    public async Task Keyboard_SkipLinkThenSignOutMenu_WorkWithoutAMouse()
+    {
+        var org = await app.CreateOrganizationAsync("Acme", "owner-keyboard@example.test");
+        await using var session = await browser.OpenAsync(app, this);
+        await session.SignInAsync("owner-keyboard@example.test");
+        await session.Page.GotoAsync($"/o/{org.Uid}/organization");
+
+        await session.Page.Keyboard.PressAsync("Tab");
+        var skip = session.Page.GetByRole(AriaRole.Link, new() { Name = "Skip to main content" });
+        await Expect(skip).ToBeFocusedAsync();
+        await Expect(skip).ToBeInViewportAsync();
+        await session.Page.Keyboard.PressAsync("Enter");
+        await Expect(session.Page).ToHaveURLAsync(new System.Text.RegularExpressions.Regex("#main$"));
+
+        var menu = session.Page.Locator("summary[aria-label='Account menu for owner-keyboard@example.test']");
+        await menu.FocusAsync();
+        await session.Page.Keyboard.PressAsync("Enter");
+        var signOut = session.Page.GetByRole(AriaRole.Button, new() { Name = "Sign out" });
+        await Expect(signOut).ToBeVisibleAsync();
+        await session.Page.Keyboard.PressAsync("Escape");
+        await Expect(signOut).ToBeHiddenAsync();
+        await Expect(menu).ToBeFocusedAsync();
+        await session.Page.Keyboard.PressAsync("Enter");
+        await signOut.FocusAsync();
+        await session.Page.Keyboard.PressAsync("Enter");
+
+        await Expect(session.Page.GetByRole(AriaRole.Status)).ToContainTextAsync("You have signed out");
+    }
+
+    [Fact]
+    public async Task UsersList_InDarkMode_UsesTheDarkPalette()
+    {
+        var org = await app.CreateOrganizationAsync("Nightly", "owner-dark@example.test");
+        await app.AddMemberAsync(org.Uid, "member-dark@example.test", OrgRole.Admin, "Dana", "Dark", DateTimeOffset.UtcNow.AddHours(-3));
+        await app.AddInvitationAsync(org.Uid, "invited-dark@example.test");
+        await using var session = await browser.OpenAsync(app, this);
+        await session.Page.EmulateMediaAsync(new() { ColorScheme = ColorScheme.Dark });
+        await session.SignInAsync("owner-dark@example.test");
+
+        await session.Page.GotoAsync($"/o/{org.Uid}/users");
+
+        var background = await session.Page.EvaluateAsync<string>("getComputedStyle(document.body).backgroundColor");
+        Assert.Equal("rgb(15, 15, 18)", background);
+        await Expect(session.Page.Locator("tbody tr")).ToHaveCountAsync(3);
+    }
+
+    [Fact]
     public async Task UserInSeveralOrganizations_SwitchesThroughTheHeader()
     {
         var first = await app.CreateOrganizationAsync("Alpha Media", "owner-switch@example.test");
