@@ -26,6 +26,7 @@ public sealed class ConsoleBrowserTests(Browser browser, KestrelApp app) : IClas
         await Expect(nav).ToContainTextAsync("Administration");
         await Expect(nav.GetByRole(AriaRole.Link, new() { Name = "Users" })).ToBeVisibleAsync();
         await Expect(session.Page.GetByRole(AriaRole.Heading, new() { Name = "Your stacks" })).ToBeVisibleAsync();
+        await Expect(session.Page.Locator(".stat", new() { HasText = "Members" })).ToContainTextAsync("1 of 1,000 seats used");
     }
 
     [Fact]
