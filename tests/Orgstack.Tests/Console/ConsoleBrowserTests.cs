@@ -229,7 +229,7 @@ public sealed class UsersBrowserTests(Browser browser, KestrelApp app) : IClassF
         var org = await SeedAsync("olive@users-list.test");
         await using var session = await browser.OpenAsync(app, this);
         await session.SignInAsync("olive@users-list.test");
-        await session.Page.GetByRole(AriaRole.Link, new() { Name = "Users" }).ClickAsync();
+        await session.Page.GetByRole(AriaRole.Link, new() { Name = "Users", Exact = true }).ClickAsync();
         await Expect(session.Page.GetByRole(AriaRole.Heading, new() { Name = "Users", Exact = true })).ToBeVisibleAsync();
         await Expect(session.Page.Locator("#users-count")).ToContainTextAsync("15 users");
 
@@ -297,7 +297,7 @@ public sealed class UsersBrowserTests(Browser browser, KestrelApp app) : IClassF
         await using var session = await browser.OpenAsync(app, this);
         await session.SignInAsync("olive@stacks-list.test");
 
-        await session.Page.GetByRole(AriaRole.Link, new() { Name = "Stacks" }).ClickAsync();
+        await session.Page.GetByRole(AriaRole.Link, new() { Name = "Stacks", Exact = true }).ClickAsync();
 
         var row = session.Page.Locator("tbody tr", new() { HasText = "Marketing website" });
         await Expect(row).ToContainTextAsync("Olive Owner");
