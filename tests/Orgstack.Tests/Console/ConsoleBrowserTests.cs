@@ -71,9 +71,9 @@ public sealed class ConsoleBrowserTests(Browser browser, KestrelApp app) : IClas
     public async Task Member_SeesNoSettings_AndSettingsUrlsAnswer403()
     {
         var org = await app.CreateOrganizationAsync("Acme", "owner-member@example.test");
-        var member = await app.AddMemberAsync(org.Uid, "member-browser@example.test");
+        var member = await app.AddConsoleMemberAsync(org.Uid, "member-browser@example.test");
         var ownerUid = await app.WithDbAsync(db => db.Users.Where(u => u.Email == "owner-member@example.test").Select(u => u.Uid).SingleAsync());
-        await app.AddStackAsync(org.Uid, "Marketing site", ownerUid, (member, "Content Manager"));
+        await app.AddConsoleStackAsync(org.Uid, "Marketing site", ownerUid, (member, "Content Manager"));
         await using var session = await browser.OpenAsync(app, this);
         await session.SignInAsync("member-browser@example.test");
 
@@ -94,7 +94,7 @@ public sealed class ConsoleBrowserTests(Browser browser, KestrelApp app) : IClas
     public async Task Member_WithoutStacks_IsToldSo()
     {
         var org = await app.CreateOrganizationAsync("Acme", "owner-nostack@example.test");
-        await app.AddMemberAsync(org.Uid, "member-nostack@example.test");
+        await app.AddConsoleMemberAsync(org.Uid, "member-nostack@example.test");
         await using var session = await browser.OpenAsync(app, this);
         await session.SignInAsync("member-nostack@example.test");
 
@@ -167,8 +167,8 @@ public sealed class ConsoleBrowserTests(Browser browser, KestrelApp app) : IClas
     public async Task UsersList_InDarkMode_UsesTheDarkPalette()
     {
         var org = await app.CreateOrganizationAsync("Nightly", "owner-dark@example.test");
-        await app.AddMemberAsync(org.Uid, "member-dark@example.test", OrgRole.Admin, "Dana", "Dark", DateTimeOffset.UtcNow.AddHours(-3));
-        await app.AddInvitationAsync(org.Uid, "invited-dark@example.test");
+        await app.AddConsoleMemberAsync(org.Uid, "member-dark@example.test", OrgRole.Admin, "Dana", "Dark", DateTimeOffset.UtcNow.AddHours(-3));
+        await app.AddConsoleInvitationAsync(org.Uid, "invited-dark@example.test");
         await using var session = await browser.OpenAsync(app, this);
         await session.Page.EmulateMediaAsync(new() { ColorScheme = ColorScheme.Dark });
         await session.SignInAsync("owner-dark@example.test");
@@ -185,7 +185,7 @@ public sealed class ConsoleBrowserTests(Browser browser, KestrelApp app) : IClas
     {
         var first = await app.CreateOrganizationAsync("Alpha Media", "owner-switch@example.test");
         var second = await app.CreateOrganizationAsync("Beta Labs", "owner-beta@example.test");
-        await app.AddMemberAsync(second.Uid, "owner-switch@example.test", OrgRole.Admin);
+        await app.AddConsoleMemberAsync(second.Uid, "owner-switch@example.test", OrgRole.Admin);
         await using var session = await browser.OpenAsync(app, this);
         await session.SignInAsync("owner-switch@example.test");
         await Expect(session.Page.GetByRole(AriaRole.Heading, new() { Name = "Your organizations" })).ToBeVisibleAsync();
@@ -215,11 +215,11 @@ public sealed class UsersBrowserTests(Browser browser, KestrelApp app) : IClassF
         for (var i = 0; i < names.Length; i++)
         {
             var (first, last) = names[i];
-            await app.AddMemberAsync(org.Uid, $"{first.ToLowerInvariant()}.{last.ToLowerInvariant()}@{owner.Split('@')[1]}", i % 4 == 0 ? OrgRole.Admin : OrgRole.Member,
+            await app.AddConsoleMemberAsync(org.Uid, $"{first.ToLowerInvariant()}.{last.ToLowerInvariant()}@{owner.Split('@')[1]}", i % 4 == 0 ? OrgRole.Admin : OrgRole.Member,
                 first, last, i % 5 == 4 ? null : now.AddMinutes(-17 * i * i - 3));
         }
-        await app.AddInvitationAsync(org.Uid, $"new.hire@{owner.Split('@')[1]}");
-        await app.AddInvitationAsync(org.Uid, $"contractor@{owner.Split('@')[1]}");
+        await app.AddConsoleInvitationAsync(org.Uid, $"new.hire@{owner.Split('@')[1]}");
+        await app.AddConsoleInvitationAsync(org.Uid, $"contractor@{owner.Split('@')[1]}");
         return org;
     }
 
@@ -267,7 +267,7 @@ public sealed class UsersBrowserTests(Browser browser, KestrelApp app) : IClassF
     public async Task UsersList_PagesForwardAndBack_ByEmail()
     {
         var org = await SeedAsync("olive@users-paging.test");
-        for (var i = 0; i < 20; i++) await app.AddInvitationAsync(org.Uid, $"zz-invitee{i:00}@users-paging.test");
+        for (var i = 0; i < 20; i++) await app.AddConsoleInvitationAsync(org.Uid, $"zz-invitee{i:00}@users-paging.test");
         await using var session = await browser.OpenAsync(app, this);
         await session.SignInAsync("olive@users-paging.test");
         await session.Page.GotoAsync($"/o/{org.Uid}/users?sort=email");
@@ -292,8 +292,8 @@ public sealed class UsersBrowserTests(Browser browser, KestrelApp app) : IClassF
         var ownerUid = await app.WithDbAsync(db => db.Users.Where(u => u.Email == "olive@stacks-list.test").Select(u => u.Uid).SingleAsync());
         var grace = await app.WithDbAsync(db => db.Memberships.SingleAsync(m => m.Email == "grace.hopper@stacks-list.test"));
         var alan = await app.WithDbAsync(db => db.Memberships.SingleAsync(m => m.Email == "alan.turing@stacks-list.test"));
-        await app.AddStackAsync(org.Uid, "Marketing website", ownerUid, (grace, "Content Manager"), (alan, "Developer"));
-        await app.AddStackAsync(org.Uid, "Mobile app", ownerUid, (alan, "Admin"));
+        await app.AddConsoleStackAsync(org.Uid, "Marketing website", ownerUid, (grace, "Content Manager"), (alan, "Developer"));
+        await app.AddConsoleStackAsync(org.Uid, "Mobile app", ownerUid, (alan, "Admin"));
         await using var session = await browser.OpenAsync(app, this);
         await session.SignInAsync("olive@stacks-list.test");
 

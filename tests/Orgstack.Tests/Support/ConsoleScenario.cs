@@ -16,7 +16,7 @@ public static partial class ConsoleScenario
     /// Adds an accepted membership with an account. Written to the database directly: the invitation use cases are
     /// built on another branch, and this only sets up the state the console reads.
     /// </summary>
-    public static async Task<Membership> AddMemberAsync(this AppFactory app, string organizationUid, string email, OrgRole role = OrgRole.Member,
+    public static async Task<Membership> AddConsoleMemberAsync(this AppFactory app, string organizationUid, string email, OrgRole role = OrgRole.Member,
         string firstName = "Mia", string lastName = "Member", DateTimeOffset? lastLoginAt = null)
     {
         var passwords = new Passwords(new OrgstackOptions { Passwords = { Iterations = 1000 } });
@@ -41,7 +41,7 @@ public static partial class ConsoleScenario
         });
     }
 
-    public static async Task<Membership> AddInvitationAsync(this AppFactory app, string organizationUid, string email, OrgRole role = OrgRole.Member) =>
+    public static async Task<Membership> AddConsoleInvitationAsync(this AppFactory app, string organizationUid, string email, OrgRole role = OrgRole.Member) =>
         await app.WithDbAsync(async db =>
         {
             var now = DateTimeOffset.UtcNow;
@@ -56,7 +56,7 @@ public static partial class ConsoleScenario
             return membership;
         });
 
-    public static async Task<Stack> AddStackAsync(this AppFactory app, string organizationUid, string name, string ownerUserUid, params (Membership Member, string Role)[] roles) =>
+    public static async Task<Stack> AddConsoleStackAsync(this AppFactory app, string organizationUid, string name, string ownerUserUid, params (Membership Member, string Role)[] roles) =>
         await app.WithDbAsync(async db =>
         {
             var now = DateTimeOffset.UtcNow;
