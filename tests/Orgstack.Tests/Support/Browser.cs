@@ -22,7 +22,8 @@ public sealed class Browser : IAsyncLifetime
     ];
 
     private IPlaywright? playwright;
-    private readonly string tempDirectory = Path.Combine(Path.GetTempPath(), "orgstack-chromium", Guid.NewGuid().ToString("n"));
+    // Short on purpose: Chromium puts a Unix socket in here, and socket paths are limited to 108 bytes.
+    private readonly string tempDirectory = Path.Combine(Path.GetTempPath(), "chr-" + Guid.NewGuid().ToString("n")[..8]);
 
     public IBrowser Chromium { get; private set; } = null!;
 
