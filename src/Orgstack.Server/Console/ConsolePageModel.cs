@@ -29,6 +29,12 @@ public sealed class ConsoleAuthenticationFilter : IAsyncPageFilter
             context.Result = new RedirectResult(SignInRedirect(context.HttpContext.Request));
             return;
         }
+        if (!anonymous && context.HttpContext.SignedInUser() is { MustEnrollMfa: true }
+            && !context.HandlerInstance.GetType().IsDefined(typeof(AllowedWhileEnrollingMfaAttribute), inherit: true))
+        {
+            context.Result = new RedirectResult("/account/security");
+            return;
+        }
         await next();
     }
 

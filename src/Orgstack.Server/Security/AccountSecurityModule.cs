@@ -13,7 +13,8 @@ public sealed class AccountSecurityModule : IServerModule
 {
     public void UseMiddleware(WebApplication app) => app.Use(async (context, next) =>
     {
-        if (context.SignedInUser() is { MustEnrollMfa: true } && !AllowedWhileEnrolling(context.Request))
+        // The console has its own gate (it sends the user to its enrolment page): see AllowedWhileEnrollingMfaAttribute.
+        if (context.SignedInUser() is { MustEnrollMfa: true } && !Console.ConsoleRequest.Is(context) && !AllowedWhileEnrolling(context.Request))
         {
             await ApiResults.Error(TwoFactorErrors.Mandatory).ExecuteAsync(context);
             return;

@@ -27,6 +27,11 @@ public sealed class SignInModel(SignIn signIn, OrgstackDbContext db, IDataProtec
     [BindProperty] public string? SecondFactorChallenge { get; set; }
     [BindProperty(SupportsGet = true)] public string? ReturnUrl { get; set; }
     [BindProperty(SupportsGet = true)] public bool SignedOut { get; set; }
+    /// <summary>Where the visitor comes from: "password" after a reset link, "mfa" after an MFA-reset link.</summary>
+    [BindProperty(SupportsGet = true)] public string? Done { get; set; }
+
+    /// <summary>The right password for an account whose administrator forced a password reset.</summary>
+    public bool PasswordChangeRequired { get; private set; }
 
     public bool MfaStep { get; private set; }
     public string? ErrorMessage { get; private set; }
@@ -61,7 +66,14 @@ public sealed class SignInModel(SignIn signIn, OrgstackDbContext db, IDataProtec
                 MfaStep = true;
                 SecondFactorChallenge = Seal(email!, password!);
                 // The first time the step appears there is nothing wrong yet; after a wrong code, say so.
-                ErrorMessage = Code is null ? null : result.Error.Message;
+                ErrorMessage = Code is null ? null : "That code did not work. Enter the current code from your authenticator app, or a recovery code you have not used yet.";
+            }
+            else if (result.Error.Code == SignInErrors.PasswordResetRequired.Code)
+            {
+                // Only reached with the right password (and second factor): the forced reset is not a secret from its owner.
+                PasswordChangeRequired = true;
+                Email = email;
+                SecondFactorChallenge = null;
             }
             else
             {
@@ -75,6 +87,8 @@ public sealed class SignInModel(SignIn signIn, OrgstackDbContext db, IDataProtec
         }
 
         ConsoleCookies.Write(Response, result.Value.Token);
+        // After an MFA reset nothing else works until a new authenticator is set up: go straight to it.
+        if (result.Value.User.MustEnrollMfa) return LocalRedirect("/account/security");
         return LocalRedirect(SafeReturnUrl(ReturnUrl) ?? "/");
     }
 

@@ -24,11 +24,12 @@
       var source = document.getElementById(button.getAttribute("data-copy"));
       if (!source) return;
       var label = button.querySelector("[data-copy-label]");
+      var original = label ? label.textContent : "";
       var status = document.getElementById("copy-status");
       navigator.clipboard.writeText(source.value).then(function () {
         if (label) label.textContent = "Copied";
-        if (status) status.textContent = "Organization ID copied to the clipboard.";
-        setTimeout(function () { if (label) label.textContent = "Copy"; }, 2000);
+        if (status) status.textContent = button.getAttribute("data-copy-status") || "Organization ID copied to the clipboard.";
+        setTimeout(function () { if (label) label.textContent = original; }, 2000);
       }, function () {
         source.focus();
         source.select();

@@ -1,0 +1,68 @@
+using Microsoft.AspNetCore.Mvc;
+using Orgstack.Core.Accounts;
+using Orgstack.Core.Common;
+using Orgstack.Core.Members;
+using Orgstack.Server.Auth;
+
+namespace Orgstack.Server.Console.Pages.Links;
+
+/// <summary>
+/// The emailed ownership link (<c>/ownership/accept?token=</c>). GET shows the offer through Core's
+/// <see cref="DescribeOwnershipTransfer"/> and consumes nothing; POST accepts through
+/// <see cref="AcceptOwnershipTransfer"/>, signed in as the nominee or creating their account.
+/// </summary>
+[AnonymousPage]
+public sealed class AcceptOwnershipModel(DescribeOwnershipTransfer describe, AcceptOwnershipTransfer accept, SignIn signIn, OrgstackOptions options) : ConsolePageModel
+{
+    public override string Title => "Accept ownership";
+    public override bool StandAlone => true;
+
+    [BindProperty(SupportsGet = true)] public string? Token { get; set; }
+    [BindProperty] public string? FirstName { get; set; }
+    [BindProperty] public string? LastName { get; set; }
+    [BindProperty] public string? Password { get; set; }
+
+    public OwnershipOfferView? Offer { get; private set; }
+    public string? ErrorMessage { get; private set; }
+    public IReadOnlyDictionary<string, string[]>? FieldErrors { get; private set; }
+    public bool SignInRequired { get; private set; }
+    public int MinimumLength => options.Passwords.MinimumLength;
+    public string SelfPath => "/ownership/accept?token=" + Uri.EscapeDataString(Token ?? "");
+    public string SignInPath => "/sign-in?returnUrl=" + Uri.EscapeDataString(SelfPath);
+    public bool SignedInAsNominee => Caller is not null && Offer is not null && Caller.Email == Offer.ToEmail;
+
+    public async Task<IActionResult> OnGetAsync(CancellationToken ct)
+    {
+        await DescribeAsync(ct);
+        return Page();
+    }
+
+    public async Task<IActionResult> OnPostAsync(CancellationToken ct)
+    {
+        var result = await accept.HandleAsync(new AcceptOwnershipTransfer.Request(Token, FirstName, LastName, Password, HttpContext.RemoteAddress()), Caller, ct);
+        if (result.IsSuccess)
+        {
+            var orgPath = "/o/" + Uri.EscapeDataString(result.Value.OrganizationUid);
+            if (Caller is not null) return LocalRedirect(orgPath);
+            var session = await signIn.HandleAsync(new SignIn.Request(result.Value.Email, Password, null, HttpContext.RemoteAddress(),
+                Request.Headers.UserAgent.ToString()), ct);
+            if (!session.IsSuccess) return LocalRedirect("/sign-in?returnUrl=" + Uri.EscapeDataString(orgPath));
+            ConsoleCookies.Write(Response, session.Value.Token);
+            return LocalRedirect(orgPath);
+        }
+        Password = null;
+        SignInRequired = result.Error!.Code == MemberErrors.SignInToAcceptTransfer.Code;
+        ErrorMessage = SignInRequired ? "An Orgstack account already exists for this address. Sign in to accept the ownership." : result.Error.Message;
+        FieldErrors = result.Error.Fields;
+        await DescribeAsync(ct);
+        return Page();
+    }
+
+    private async Task DescribeAsync(CancellationToken ct)
+    {
+        var described = await describe.HandleAsync(Token, ct);
+        Offer = described.IsSuccess ? described.Value : null;
+    }
+
+    public bool HasError(string field) => FieldErrors?.ContainsKey(field) == true;
+}
