@@ -212,7 +212,8 @@ public sealed class AdminPagesBrowserTests(Browser browser, KestrelApp app) : IC
     {
         var (org, ownerUid) = await OrgAsync("owner-stackwrong@example.test");
         var stack = await app.AddConsoleStackAsync(org.Uid, "Keep me", ownerUid);
-        using var client = app.ConsoleClient();
+        using var handler = new HttpClientHandler { AllowAutoRedirect = false, CookieContainer = new System.Net.CookieContainer() };
+        using var client = new HttpClient(handler) { BaseAddress = new Uri(app.BaseUrl) };
         await client.SignInAsync("owner-stackwrong@example.test");
         var path = $"/o/{org.Uid}/stacks?delete={stack.ApiKey}";
         var response = await client.SubmitAsync(path, new Dictionary<string, string> { ["ConfirmName"] = "keep me" }, path + "&handler=Delete");
