@@ -42,7 +42,7 @@ public sealed class AdminPagesBrowserTests(Browser browser, KestrelApp app) : IC
         Assert.Null(await app.WithDbAsync(db => db.Memberships.FirstOrDefaultAsync(m => m.Email == "ana-invite@example.test")));
 
         await session.Page.GetByLabel("Member", new() { Exact = false }).First.CheckAsync();
-        await session.Page.GetByText("Stack roles (CMS)").ClickAsync();
+        await session.Page.GetByText("Stacks and roles").ClickAsync();
         var marketing = session.Page.GetByRole(AriaRole.Group, new() { Name = "Marketing site" });
         await marketing.GetByLabel("Developer").CheckAsync();
         await Expect(session.Page.Locator("[data-stack-count]")).ToHaveTextAsync("1 stack chosen");
@@ -279,7 +279,7 @@ public sealed class AdminPagesBrowserTests(Browser browser, KestrelApp app) : IC
         await session.Page.GetByLabel("To").FillAsync(now.ToString("yyyy-MM-dd"));
         await session.Page.GetByRole(AriaRole.Button, new() { Name = "Apply" }).ClickAsync();
 
-        await Expect(session.Page.Locator("#audit-count")).ToContainTextAsync("1 event match your filters");
+        await Expect(session.Page.Locator("#audit-count")).ToContainTextAsync("1 event matches your filters");
         await Expect(session.Page.Locator("tbody tr")).ToHaveCountAsync(1);
         await Expect(session.Page.Locator("tbody")).ToContainTextAsync("Account unlocked");
 
@@ -290,6 +290,72 @@ public sealed class AdminPagesBrowserTests(Browser browser, KestrelApp app) : IC
         var row = Assert.Single(rows.Skip(1));
         Assert.Equal("unlock", row[3]);
         Assert.Equal("'=cmd|' /C calc'!A0", row[5]);
+    }
+
+    [Fact]
+    public async Task RowMenu_ResendsAnInvitation_AndRemovesAUserAfterConfirmation()
+    {
+        var (org, _) = await OrgAsync("owner-rowmenu@example.test");
+        var invitation = await app.AddConsoleInvitationAsync(org.Uid, "pending-rowmenu@example.test");
+        await app.AddConsoleMemberAsync(org.Uid, "gone-rowmenu@example.test", firstName: "Rita", lastName: "Row");
+        await using var session = await browser.OpenAsync(app, this);
+        await session.SignInAsync("owner-rowmenu@example.test");
+        await session.Page.GotoAsync($"/o/{org.Uid}/users");
+
+        await session.Page.Locator("summary[aria-label='More options for pending-rowmenu@example.test']").ClickAsync();
+        await session.Page.GetByRole(AriaRole.Button, new() { Name = "Resend invitation" }).ClickAsync();
+        await Expect(session.Page.GetByRole(AriaRole.Status)).ToContainTextAsync("Resend invitation: 1 of 1 done");
+        Assert.True(await app.WithDbAsync(db => db.OutboxMessages.AnyAsync(m => m.ToAddress == "pending-rowmenu@example.test" && m.Kind == "invitation")));
+
+        await session.Page.Locator("summary[aria-label='More options for Rita Row']").ClickAsync();
+        await session.Page.Locator("tr", new() { HasText = "Rita Row" }).GetByRole(AriaRole.Button, new() { Name = "Remove…" }).ClickAsync();
+        var confirm = session.Page.GetByRole(AriaRole.Alertdialog);
+        await Expect(confirm).ToContainTextAsync("Remove 1 user?");
+        await Expect(confirm.GetByRole(AriaRole.Button, new() { Name = "Remove 1 user" })).ToBeFocusedAsync();
+        await session.Page.Keyboard.PressAsync("Enter");
+        await Expect(session.Page.GetByRole(AriaRole.Status)).ToContainTextAsync("Remove: 1 of 1 done");
+        Assert.False(await app.WithDbAsync(db => db.Memberships.AnyAsync(m => m.OrganizationUid == org.Uid && m.Email == "gone-rowmenu@example.test")));
+        Assert.True(await app.WithDbAsync(db => db.Memberships.AnyAsync(m => m.Uid == invitation.Uid)));
+    }
+
+    [Fact]
+    public async Task BulkChangeRole_MakesTheSelectedMembersAdmins_AndReportsTheOwnerUntouched()
+    {
+        var (org, _) = await OrgAsync("owner-bulkrole@example.test");
+        var a = await app.AddConsoleMemberAsync(org.Uid, "a-bulkrole@example.test", firstName: "Ann", lastName: "A");
+        var b = await app.AddConsoleInvitationAsync(org.Uid, "b-bulkrole@example.test");
+        await using var session = await browser.OpenAsync(app, this);
+        await session.SignInAsync("owner-bulkrole@example.test");
+        await session.Page.GotoAsync($"/o/{org.Uid}/users");
+
+        await session.Page.GetByLabel("Select Ann A").CheckAsync();
+        await session.Page.GetByLabel("Select b-bulkrole@example.test").CheckAsync();
+        await session.Page.GetByLabel("New organization role").SelectOptionAsync("admin");
+        await session.Page.GetByRole(AriaRole.Button, new() { Name = "Change role" }).ClickAsync();
+
+        await Expect(session.Page.GetByRole(AriaRole.Status)).ToContainTextAsync("Change role to Admin: 2 of 2 done");
+        var roles = await app.WithDbAsync(db => db.Memberships.Where(m => m.Uid == a.Uid || m.Uid == b.Uid).Select(m => m.Role).ToListAsync());
+        Assert.All(roles, r => Assert.Equal(OrgRole.Admin, r));
+    }
+
+    [Fact]
+    public async Task InvitePost_WithoutARole_IsRefusedByTheServer_AndAMemberGets403()
+    {
+        var (org, _) = await OrgAsync("owner-invitepost@example.test");
+        await app.AddConsoleMemberAsync(org.Uid, "member-invitepost@example.test");
+        using var handler = new HttpClientHandler { AllowAutoRedirect = false, CookieContainer = new System.Net.CookieContainer() };
+        using var client = new HttpClient(handler) { BaseAddress = new Uri(app.BaseUrl) };
+        await client.SignInAsync("owner-invitepost@example.test");
+        var path = $"/o/{org.Uid}/users/invite";
+        var response = await client.SubmitAsync(path, new Dictionary<string, string> { ["Addresses"] = "x-invitepost@example.test" });
+        Assert.Contains("Choose the organization role", await response.Content.ReadAsStringAsync());
+        Assert.False(await app.WithDbAsync(db => db.Memberships.AnyAsync(m => m.Email == "x-invitepost@example.test")));
+
+        using var memberHandler = new HttpClientHandler { AllowAutoRedirect = false, CookieContainer = new System.Net.CookieContainer() };
+        using var member = new HttpClient(memberHandler) { BaseAddress = new Uri(app.BaseUrl) };
+        await member.SignInAsync("member-invitepost@example.test");
+        foreach (var page in new[] { "/users/invite", "/plan", "/audit-log", "/users?handler=export", "/stacks" })
+            Assert.Equal(System.Net.HttpStatusCode.Forbidden, (await member.GetAsync($"/o/{org.Uid}{page}")).StatusCode);
     }
 
     /// <summary>An RFC 4180 reader: quoted fields, doubled quotes, CRLF records.</summary>

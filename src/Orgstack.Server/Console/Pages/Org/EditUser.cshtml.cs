@@ -23,7 +23,7 @@ public sealed class EditUserModel(MemberDetailQuery detail, StackRoleCatalogQuer
     public bool ConfirmingRemoval { get; private set; }
     public string? RemovedEmail { get; private set; }
 
-    public StackRolePicker Picker => new(Stacks, Grants.ToHashSet(StringComparer.Ordinal), "Stack roles (CMS)",
+    public StackRolePicker Picker => new(Stacks, Grants.ToHashSet(StringComparer.Ordinal), "Stacks and roles",
         "Checked roles are what this user holds after saving; unchecking every role of a stack removes access to it.");
 
     public async Task<IActionResult> OnGetAsync(CancellationToken ct)

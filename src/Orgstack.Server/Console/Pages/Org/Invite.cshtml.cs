@@ -20,7 +20,7 @@ public sealed class InviteModel(InviteMembers invite, StackRoleCatalogQuery cata
     public IReadOnlyList<PersonResult>? Results { get; private set; }
     public int MaxAddresses => options.Invitations.MaxAddressesPerRequest;
 
-    public StackRolePicker Picker => new(Stacks, Grants.ToHashSet(StringComparer.Ordinal), "Stack roles (CMS)",
+    public StackRolePicker Picker => new(Stacks, Grants.ToHashSet(StringComparer.Ordinal), "Stacks and roles",
         "Choose the stacks to give access to and the roles in each. Leave empty for organization access only.");
 
     public async Task<IActionResult> OnGetAsync(CancellationToken ct) => await LoadAsync(ct) ?? Page();
