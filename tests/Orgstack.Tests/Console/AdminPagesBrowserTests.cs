@@ -290,6 +290,7 @@ public sealed class AdminPagesBrowserTests(Browser browser, KestrelApp app) : IC
         var row = Assert.Single(rows.Skip(1));
         Assert.Equal("unlock", row[3]);
         Assert.Equal("'=cmd|' /C calc'!A0", row[5]);
+        Assert.True(await app.WithDbAsync(db => db.AuditEvents.AnyAsync(e => e.OrganizationUid == org.Uid && e.EventType == "export_audit_log")));
     }
 
     [Fact]

@@ -11,9 +11,6 @@ public sealed class AuditLogModel(ListAuditLogs logs, TimeProvider clock) : OrgP
 {
     public const int PageSize = 50;
 
-    /// <summary>Rows one export holds at most; narrower filters export the rest.</summary>
-    public const int MaxExportRows = 100_000;
-
     public override string Section => "audit";
     public override string Title => "Audit log";
 
@@ -28,7 +25,7 @@ public sealed class AuditLogModel(ListAuditLogs logs, TimeProvider clock) : OrgP
         ("stack.create", "Stack created"), ("stack.update", "Stack updated"), ("stack.delete", "Stack deleted"), ("stack.share", "Stack shared"),
         ("stack.unshare", "Stack unshared"), ("stack.set_user_roles", "Stack roles set"),
         ("role.create", "Stack role created"), ("role.update", "Stack role updated"), ("role.delete", "Stack role deleted"),
-        ("organization.export_users", "Users exported"), ("organization.rename", "Organization renamed"), ("organization.set_plan", "Plan changed"),
+        ("organization.export_users", "Users exported"), ("organization.export_audit_log", "Audit log exported"), ("organization.rename", "Organization renamed"), ("organization.set_plan", "Plan changed"),
         ("organization.start_ownership_transfer", "Ownership transfer started"), ("organization.accept_ownership_transfer", "Ownership transferred"),
         ("organization.cancel_ownership_transfer", "Ownership transfer cancelled"),
     ];
@@ -63,34 +60,18 @@ public sealed class AuditLogModel(ListAuditLogs logs, TimeProvider clock) : OrgP
         return Page();
     }
 
-    /// <summary>The filtered log as CSV (RFC 4180, formula-neutralised by Core's Csv), newest first, read page by page through ListAuditLogs.</summary>
-    public async Task<IActionResult> OnGetExportAsync(CancellationToken ct)
+    /// <summary>The filtered log as CSV through Core's ExportAuditLogCsv (audited; RFC 4180, formula-neutralised).</summary>
+    public async Task<IActionResult> OnGetExportAsync([FromServices] ExportAuditLogCsv export, CancellationToken ct)
     {
         if (Filter(out var request) is { } error) { FilterError = error; return await OnGetAsync(ct); }
-        // A fixed end keeps the pages stable while new events arrive.
-        var end = request.To is { } to && to < Now ? to : Now;
-        request = request with { To = end, Limit = ListAuditLogs.MaxLimit };
-        var first = await logs.HandleAsync(request with { Limit = 1 }, Caller!, ct);
-        if (!first.IsSuccess) return StatusCode(first.Error!.Kind == ErrorKind.Forbidden ? 403 : 404);
-        var fileName = $"audit-log-{OrgUid}-{Now.UtcDateTime:yyyy-MM-dd}.csv";
-        return new CsvDownloadResult(fileName, async (writer, token) =>
+        var result = await export.HandleAsync(request, Caller!, ct);
+        if (!result.IsSuccess)
         {
-            await writer.WriteAsync(Csv.Line(["Time", "User", "Module", "Action", "Target Type", "Target", "Target UID", "IP Address", "Details"]));
-            for (var skip = 0; skip < MaxExportRows; skip += ListAuditLogs.MaxLimit)
-            {
-                var page = await logs.HandleAsync(request with { Skip = skip }, Caller!, token);
-                if (!page.IsSuccess) break;
-                foreach (var e in page.Value.Items)
-                {
-                    await writer.WriteAsync(Csv.Line([
-                        e.CreatedAt.UtcDateTime.ToString("yyyy-MM-dd'T'HH:mm:ss.fff'Z'", CultureInfo.InvariantCulture), e.ActorEmail ?? e.ActorUserUid ?? "",
-                        e.Module, e.EventType, e.TargetType, e.TargetLabel, e.TargetUid, e.RemoteAddress, e.MetadataJson,
-                    ]));
-                }
-                await writer.FlushAsync(token);
-                if (page.Value.Items.Count < ListAuditLogs.MaxLimit) break;
-            }
-        });
+            if (result.Error!.Kind is ErrorKind.Forbidden or ErrorKind.NotFound) return StatusCode(result.Error.Kind == ErrorKind.Forbidden ? 403 : 404);
+            FilterError = result.Error.Message;
+            return await OnGetAsync(ct);
+        }
+        return new CsvDownloadResult(result.Value.FileName, result.Value.WriteAsync);
     }
 
     private string? Filter(out ListAuditLogs.Request request)
