@@ -28,7 +28,8 @@ public sealed record PersonResult(string Who, string Status, string Notice)
 public sealed record ActionSummary(string Title, IReadOnlyList<PersonResult> Results)
 {
     public int DoneCount => Results.Count(r => r.Done);
-    public bool AllDone => DoneCount == Results.Count;
+    /// <summary>Nothing was refused: every person is done or needed no change.</summary>
+    public bool AllDone => Results.All(r => r.Status is "done" or "unchanged");
 }
 
 /// <summary>Streams a CSV download (UTF-8 without BOM) from a writer callback, without holding the file in memory.</summary>
