@@ -88,3 +88,29 @@
     update();
   });
 })();
+
+(function () {
+  // The first field or button of a confirmation or form asks for focus (keyboard users land where they act).
+  var target = document.querySelector("[data-autofocus]");
+  if (target && !document.querySelector("[role=alert]:not([data-autofocus])")) target.focus();
+
+  // Typed confirmations: the destructive button waits until the exact name is typed (the server checks it again).
+  document.querySelectorAll("[data-confirm-input]").forEach(function (input) {
+    var form = input.form;
+    var button = form && form.querySelector("[data-confirm-submit]");
+    if (!button) return;
+    function update() { button.disabled = input.value.trim() !== input.getAttribute("data-confirm-input"); }
+    input.addEventListener("input", update);
+    update();
+  });
+
+  // Stack role picker: keep the "n stacks chosen" summary current.
+  document.querySelectorAll("[data-stack-panel]").forEach(function (panel) {
+    var count = panel.querySelector("[data-stack-count]");
+    function update() {
+      var n = Array.prototype.filter.call(panel.querySelectorAll("fieldset"), function (f) { return f.querySelector("input:checked"); }).length;
+      count.textContent = n === 0 ? "No stacks chosen" : n === 1 ? "1 stack chosen" : n + " stacks chosen";
+    }
+    panel.addEventListener("change", update);
+  });
+})();

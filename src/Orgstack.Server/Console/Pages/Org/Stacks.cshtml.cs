@@ -1,10 +1,11 @@
 using Microsoft.AspNetCore.Mvc;
+using Orgstack.Core.Common;
 using Orgstack.Core.Stacks;
 
 namespace Orgstack.Server.Console.Pages.Org;
 
-/// <summary>Administration › Stacks: every stack of the organization, read-only for now.</summary>
-public sealed class StacksModel(StacksPageQuery query, TimeProvider clock) : OrgPageModel
+/// <summary>Administration › Stacks: every stack of the organization with owner and member count; delete after typing the stack's name.</summary>
+public sealed class StacksModel(StacksPageQuery query, DeleteStack delete, TimeProvider clock) : OrgPageModel
 {
     public override string Section => "stacks";
     public override string Title => "Stacks";
@@ -12,11 +13,49 @@ public sealed class StacksModel(StacksPageQuery query, TimeProvider clock) : Org
     public IReadOnlyList<StackSummary> Stacks { get; private set; } = [];
     public DateTimeOffset Now => clock.GetUtcNow();
 
+    /// <summary>The api_key of the stack whose deletion is being confirmed.</summary>
+    [BindProperty(SupportsGet = true, Name = "delete")] public string? DeleteKey { get; set; }
+    [BindProperty] public string? ConfirmName { get; set; }
+
+    public StackSummary? Deleting { get; private set; }
+    public string? ConfirmError { get; private set; }
+    public string? Deleted { get; private set; }
+
     public async Task<IActionResult> OnGetAsync(CancellationToken ct)
     {
-        var result = await query.HandleAsync(OrgUid, Caller!, ct);
-        if (!result.IsSuccess) return StatusCode(result.Error!.Kind == Core.Common.ErrorKind.Forbidden ? 403 : 404);
-        Stacks = result.Value;
+        if (await LoadAsync(ct) is { } refused) return refused;
+        Deleting = Stacks.FirstOrDefault(s => s.ApiKey == DeleteKey);
         return Page();
+    }
+
+    public async Task<IActionResult> OnPostDeleteAsync(CancellationToken ct)
+    {
+        if (await LoadAsync(ct) is { } refused) return refused;
+        Deleting = Stacks.FirstOrDefault(s => s.ApiKey == DeleteKey);
+        if (Deleting is null) return NotFound();
+        if (!string.Equals(ConfirmName?.Trim(), Deleting.Name, StringComparison.Ordinal))
+        {
+            ConfirmError = $"Type the stack's name exactly as shown ({Deleting.Name}) to delete it.";
+            return Page();
+        }
+        var result = await delete.HandleAsync(Deleting.ApiKey, Caller!, ct);
+        if (!result.IsSuccess)
+        {
+            ConfirmError = result.Error!.Message;
+            return Page();
+        }
+        Deleted = $"{result.Value.Stack.Name} was deleted with {result.Value.Roles} {(result.Value.Roles == 1 ? "role" : "roles")} and {result.Value.Assignments} role {(result.Value.Assignments == 1 ? "assignment" : "assignments")}.";
+        Deleting = null;
+        DeleteKey = null;
+        ConfirmName = null;
+        return await LoadAsync(ct) ?? Page();
+    }
+
+    private async Task<IActionResult?> LoadAsync(CancellationToken ct)
+    {
+        var result = await query.HandleAsync(OrgUid, Caller!, ct);
+        if (!result.IsSuccess) return StatusCode(result.Error!.Kind == ErrorKind.Forbidden ? 403 : 404);
+        Stacks = result.Value;
+        return null;
     }
 }

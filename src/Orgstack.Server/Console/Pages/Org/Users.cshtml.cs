@@ -1,12 +1,18 @@
 using Microsoft.AspNetCore.Mvc;
+using Orgstack.Core.Accounts;
 using Orgstack.Core.Common;
+using Orgstack.Core.Export;
+using Orgstack.Core.Invitations;
 using Orgstack.Core.Members;
 using Orgstack.Core.Organizations;
 
 namespace Orgstack.Server.Console.Pages.Org;
 
-/// <summary>Administration › Users: members and pending invitations, sortable, searchable, keyset-paged.</summary>
-public sealed class UsersModel(UsersPageQuery query, TimeProvider clock, OrgstackOptions options) : OrgPageModel
+/// <summary>
+/// Administration › Users: members and pending invitations, sortable, searchable, keyset-paged; bulk actions on up to
+/// Bulk:MaxUsersPerAction selected users, a row menu, and the CSV export. Every action is a Core use case.
+/// </summary>
+public sealed class UsersModel(UsersPageQuery query, TimeProvider clock, OrgstackOptions options, IServiceProvider services) : OrgPageModel
 {
     public override string Section => "users";
     public override string Title => "Users";
@@ -30,6 +36,128 @@ public sealed class UsersModel(UsersPageQuery query, TimeProvider clock, Orgstac
 
     private OrgRole? RoleFilter => RoleParam switch { "owner" => OrgRole.Owner, "admin" => OrgRole.Admin, "member" => OrgRole.Member, _ => null };
     private MembershipStatus? StatusFilter => StatusParam switch { "active" => MembershipStatus.Accepted, "pending" => MembershipStatus.Pending, _ => null };
+
+    /// <summary>The selected users (by email): checkboxes of the bulk form, or the one row of a row action.</summary>
+    [BindProperty] public List<string> Emails { get; set; } = [];
+    [BindProperty] public string? BulkAction { get; set; }
+    [BindProperty] public string? BulkRole { get; set; }
+    [BindProperty] public string? Confirm { get; set; }
+    [BindProperty] public string? ShareUid { get; set; }
+
+    public ActionSummary? Summary { get; private set; }
+    public string? ActionError { get; private set; }
+    /// <summary>Set when Remove waits for confirmation: the addresses about to go.</summary>
+    public IReadOnlyList<string>? RemoveConfirmation { get; private set; }
+
+    /// <summary>The URL of this list (same filters, sort and page) that runs a POST handler.</summary>
+    public string HandlerUrl(string handler)
+    {
+        var query = Request.Query.Where(q => q.Key != "handler").SelectMany(q => q.Value.Select(v => new KeyValuePair<string, string?>(q.Key, v))).ToList();
+        query.Add(new("handler", handler));
+        return OrgPath("/users") + Microsoft.AspNetCore.Http.QueryString.Create(query);
+    }
+
+    public async Task<IActionResult> OnPostBulkAsync(CancellationToken ct)
+    {
+        var emails = Emails.Where(e => !string.IsNullOrWhiteSpace(e)).Select(e => e.Trim()).Distinct(StringComparer.OrdinalIgnoreCase).ToList();
+        if (emails.Count == 0) ActionError = "Select at least one user first.";
+        else if (emails.Count > MaxSelection) ActionError = $"Select at most {MaxSelection} users at a time.";
+        else
+        {
+            var request = new MembersRequest(OrgUid, emails);
+            switch (BulkAction)
+            {
+                case "unlock":
+                    Show("Unlock", await services.GetRequiredService<UnlockUsers>().HandleAsync(request, Caller!, ct));
+                    break;
+                case "reset_password":
+                    Show("Force password reset", await services.GetRequiredService<ForcePasswordReset>().HandleAsync(request, Caller!, ct));
+                    break;
+                case "reset_mfa":
+                    Show("Reset MFA", await services.GetRequiredService<ResetMemberMfa>().HandleAsync(request, Caller!, ct));
+                    break;
+                case "sign_out":
+                    Show("Force sign-out", await services.GetRequiredService<ForceSignOut>().HandleAsync(request, Caller!, ct));
+                    break;
+                case "role":
+                    await ChangeRoleAsync(emails, ct);
+                    break;
+                case "remove":
+                    await RemoveAsync(emails, ct);
+                    break;
+                default:
+                    ActionError = "Choose an action.";
+                    break;
+            }
+        }
+        return await OnGetAsync(ct);
+    }
+
+    public async Task<IActionResult> OnPostResendAsync(CancellationToken ct)
+    {
+        var result = await services.GetRequiredService<ResendInvitation>().HandleAsync(new ResendInvitation.Request(OrgUid, ShareUid ?? ""), Caller!, ct);
+        Summary = result.IsSuccess
+            ? new ActionSummary("Resend invitation", [new PersonResult(result.Value.Email, "done", "A new invitation was emailed; earlier links no longer work.")])
+            : null;
+        if (!result.IsSuccess) ActionError = result.Error!.Message;
+        return await OnGetAsync(ct);
+    }
+
+    /// <summary>Streams every member and invitation as CSV through Core's export (audited, rate limited).</summary>
+    public async Task<IActionResult> OnGetExportAsync(CancellationToken ct)
+    {
+        var result = await services.GetRequiredService<ExportMembersCsv>().HandleAsync(new ExportMembersCsv.Request(OrgUid), Caller!, ct);
+        if (!result.IsSuccess)
+        {
+            if (result.Error!.Kind != ErrorKind.RateLimited) return StatusCode(result.Error.Kind == ErrorKind.Forbidden ? 403 : 404);
+            ActionError = result.Error.Message;
+            return await OnGetAsync(ct);
+        }
+        var export = result.Value;
+        return new CsvDownloadResult(export.FileName, export.WriteAsync);
+    }
+
+    private void Show(string title, Result<MemberActionResult[]> result)
+    {
+        if (!result.IsSuccess) { ActionError = result.Error!.Message; return; }
+        Summary = new ActionSummary(title, result.Value.Select(r => new PersonResult(r.Email ?? r.User, r.Status,
+            r.Status == "not_found" ? "Not an active member (a pending invitation has no account yet)." : r.Notice)).ToList());
+    }
+
+    private async Task ChangeRoleAsync(List<string> emails, CancellationToken ct)
+    {
+        if (BulkRole is not ("admin" or "member")) { ActionError = "Choose the organization role to give."; return; }
+        var members = await services.GetRequiredService<ListMembers>()
+            .HandleAsync(new ListMembers.Request(OrgUid, Limit: emails.Count, Emails: emails), Caller!, ct);
+        if (!members.IsSuccess) { ActionError = members.Error!.Message; return; }
+        var change = services.GetRequiredService<ChangeMemberRoles>();
+        var results = new List<PersonResult>();
+        var label = BulkRole == "admin" ? "Admin" : "Member";
+        foreach (var email in emails)
+        {
+            var row = members.Value.Items.FirstOrDefault(m => string.Equals(m.Membership.Email, email, StringComparison.OrdinalIgnoreCase));
+            if (row is null) { results.Add(new(email, "not_found", "Not a member or invitation of this organization.")); continue; }
+            if (OrgRoles.NameOf(row.Membership.Role) == BulkRole) { results.Add(new(row.Membership.Email, "unchanged", $"Already {label}.")); continue; }
+            var changed = await change.HandleAsync(new ChangeMemberRoles.Request(OrgUid, row.Membership.Uid, BulkRole, null), Caller!, ct);
+            results.Add(changed.IsSuccess
+                ? new(row.Membership.Email, "done", $"Now {label}.")
+                : new(row.Membership.Email, changed.Error!.Kind == ErrorKind.Forbidden ? "not_allowed" : "failed", changed.Error.Message));
+        }
+        Summary = new ActionSummary($"Change role to {label}", results);
+    }
+
+    private async Task RemoveAsync(List<string> emails, CancellationToken ct)
+    {
+        if (Confirm != "yes")
+        {
+            RemoveConfirmation = emails;
+            return;
+        }
+        var removed = await services.GetRequiredService<RemoveMembers>().HandleAsync(new RemoveMembers.Request(OrgUid, emails), Caller!, ct);
+        if (!removed.IsSuccess) { ActionError = removed.Error!.Message + " Nobody was removed."; return; }
+        Summary = new ActionSummary("Remove", removed.Value.Select(m => new PersonResult(m.Email, "done",
+            m.Status == MembershipStatus.Pending ? "Invitation revoked; its link no longer works." : "Removed from the organization with every stack role.")).ToList());
+    }
 
     public async Task<IActionResult> OnGetAsync(CancellationToken ct)
     {

@@ -1,0 +1,68 @@
+using Microsoft.AspNetCore.Mvc;
+using Orgstack.Core.Common;
+using Orgstack.Core.Invitations;
+using Orgstack.Core.Members;
+
+namespace Orgstack.Server.Console.Pages.Org;
+
+/// <summary>Administration › Users › Invite: several addresses, one organization role (required) and stack roles, through Core's InviteMembers.</summary>
+public sealed class InviteModel(InviteMembers invite, StackRoleCatalogQuery catalog, OrgstackOptions options) : OrgPageModel
+{
+    public override string Section => "users";
+    public override string Title => "Invite users";
+
+    [BindProperty] public string? Addresses { get; set; }
+    [BindProperty] public string? OrgRole { get; set; }
+    [BindProperty] public List<string> Grants { get; set; } = [];
+
+    public IReadOnlyList<StackChoice> Stacks { get; private set; } = [];
+    public Dictionary<string, string> FieldErrors { get; } = [];
+    public IReadOnlyList<PersonResult>? Results { get; private set; }
+    public int MaxAddresses => options.Invitations.MaxAddressesPerRequest;
+
+    public StackRolePicker Picker => new(Stacks, Grants.ToHashSet(StringComparer.Ordinal), "Stacks and roles",
+        "Choose the stacks to give access to and the roles in each. Leave empty for organization access only.");
+
+    public async Task<IActionResult> OnGetAsync(CancellationToken ct) => await LoadAsync(ct) ?? Page();
+
+    public async Task<IActionResult> OnPostAsync(CancellationToken ct)
+    {
+        if (await LoadAsync(ct) is { } refused) return refused;
+        var addresses = Split(Addresses);
+        if (addresses.Count == 0) FieldErrors["Addresses"] = "Enter at least one email address.";
+        else if (addresses.Count > MaxAddresses) FieldErrors["Addresses"] = $"At most {MaxAddresses:N0} addresses at once.";
+        if (OrgRole is not ("admin" or "member")) FieldErrors["OrgRole"] = "Choose the organization role: Admin or Member.";
+        if (FieldErrors.Count > 0) return Page();
+
+        var stacks = StackRolePicker.ToRequest(Grants);
+        var invitees = addresses.Select(a => new InviteMembers.Invitee(a, [OrgRole!], stacks.Count == 0 ? null : stacks)).ToList();
+        var result = await invite.HandleAsync(new InviteMembers.Request(OrgUid, invitees), Caller!, ct);
+        if (!result.IsSuccess)
+        {
+            FieldErrors["Addresses"] = result.Error!.Message;
+            return Page();
+        }
+        Results = result.Value.Select(o => o.Error is null
+            ? new PersonResult(o.Email, "done", "Invitation emailed.")
+            : new PersonResult(o.Email, o.Error.Kind == ErrorKind.Conflict ? "unchanged" : "failed", o.Error.Message)).ToList();
+        // The addresses that were not invited stay in the box, ready to fix and send again.
+        Addresses = string.Join("\n", Results.Where(r => !r.Done && r.Status != "unchanged").Select(r => r.Who));
+        return Page();
+    }
+
+    private async Task<IActionResult?> LoadAsync(CancellationToken ct)
+    {
+        var list = await catalog.HandleAsync(OrgUid, Caller!, ct);
+        if (!list.IsSuccess) return StatusCode(list.Error!.Kind == ErrorKind.Forbidden ? 403 : 404);
+        Stacks = list.Value;
+        return null;
+    }
+
+    /// <summary>Addresses separated by commas, semicolons, spaces or new lines, without duplicates; Core judges each one.</summary>
+    public static List<string> Split(string? text) =>
+        (text ?? "").Split([',', ';', '\n', '\r', ' ', '\t'], StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries)
+            .Select(a => a.Trim('<', '>', '"', '\''))
+            .Where(a => a.Length > 0)
+            .Distinct(StringComparer.OrdinalIgnoreCase)
+            .ToList();
+}
