@@ -135,7 +135,7 @@ public static class Program
         HttpRequestMessage Api(string path) => new(HttpMethod.Get, api + path) { Headers = { { "authtoken", authtoken } } };
         HttpRequestMessage Bare(string path) => new(HttpMethod.Get, bareAddress + path);
 
-        if (Want("diag")) await DiagnoseAsync(app.Services, authtoken, seed.OrganizationUid);
+        if (Only?.Contains("diag") == true) await DiagnoseAsync(app.Services, authtoken, seed.OrganizationUid);
         var load = new LoadGenerator(http, workers, TimeSpan.FromSeconds(seconds), TimeSpan.FromSeconds(Math.Max(1, seconds / 3)));
         var org = seed.OrganizationUid;
         var result = new JsonObject { ["members"] = size, ["seed_seconds"] = Math.Round(seed.Elapsed.TotalSeconds, 1) };

@@ -78,6 +78,40 @@ public sealed class SeedOrganizationTests : IClassFixture<AppFactory>
         Assert.All(lastLogins, l => Assert.True(l <= DateTimeOffset.UtcNow.AddMinutes(1)));
     }
 
+    [Theory]
+    [InlineData("desc")]
+    [InlineData("asc")]
+    public async Task UsersSortedByLastLogin_PagedByCursor_VisitEveryoneOnceInOrder(string direction)
+    {
+        var seed = await SeedAsync(1200);
+        var client = app.Client();
+        await client.LoginAsync(seed.OwnerEmail, seed.OwnerPassword);
+        var seen = new List<(string Uid, DateTimeOffset? LastLogin)>();
+        string? cursor = null;
+        var pages = 0;
+        do
+        {
+            var page = (await client.GetAsync($"/v3/organizations/{seed.OrganizationUid}/share?limit=100&{direction}=last_login_at" +
+                (cursor is null ? "" : "&cursor=" + Uri.EscapeDataString(cursor)))).EnsureStatus(HttpStatusCode.OK).Json;
+            seen.AddRange(page["shares"]!.AsArray().Select(s => (s!["uid"]!.GetValue<string>(),
+                s["last_login_at"] is { } t ? DateTimeOffset.Parse(t.GetValue<string>(), System.Globalization.CultureInfo.InvariantCulture) : (DateTimeOffset?)null)));
+            cursor = page["next_cursor"]?.GetValue<string>();
+            pages++;
+        } while (cursor is not null && pages < 50);
+        Assert.Equal(1201, seen.Count);
+        Assert.Equal(1201, seen.Select(s => s.Uid).Distinct().Count());
+        // Never signed in: last when newest come first, first otherwise; the rest in last-login order.
+        var expected = direction == "desc"
+            ? seen.OrderByDescending(s => s.LastLogin.HasValue).ThenByDescending(s => s.LastLogin).ThenByDescending(s => s.Uid, StringComparer.Ordinal)
+            : seen.OrderBy(s => s.LastLogin.HasValue).ThenBy(s => s.LastLogin).ThenBy(s => s.Uid, StringComparer.Ordinal);
+        Assert.Equal(expected.Select(s => s.Uid), seen.Select(s => s.Uid));
+
+        // A skip lands on the same rows as the cursor walk.
+        var skipped = (await client.GetAsync($"/v3/organizations/{seed.OrganizationUid}/share?limit=100&skip=1150&{direction}=last_login_at")).EnsureStatus(HttpStatusCode.OK).Json["shares"]!.AsArray();
+        Assert.Equal(seen.Skip(1150).Select(s => s.Uid), skipped.Select(s => s!["uid"]!.GetValue<string>()));
+        (await client.GetAsync($"/v3/organizations/{seed.OrganizationUid}/share?limit=100&desc=last_login_at&cursor=bm90LWEtbnVtYmVyCmJsdDE")).EnsureError(HttpStatusCode.BadRequest);
+    }
+
     [Fact]
     public async Task Seeding_AsAUser_IsForbidden_AndWritesNothing()
     {
