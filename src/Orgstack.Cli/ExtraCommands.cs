@@ -8,5 +8,6 @@ public static class ExtraCommands
     public static IEnumerable<Command> All(Func<ParseResult, AsyncServiceScopeWrapper> services) =>
     [
         MailCommands.Build(services),
+        SeedCommand.Build(services),
     ];
 }

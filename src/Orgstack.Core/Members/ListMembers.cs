@@ -49,36 +49,47 @@ public sealed class ListMembers(OrgstackDbContext db, OrgAccess access)
         }
         long? count = request.IncludeCount ? await query.LongCountAsync(ct) : null;
 
-        (string Key, string Uid)? after = null;
-        if (request.Cursor is not null)
+        List<Membership> page;
+        if (request.Sort == MemberSort.LastLogin)
         {
-            if (request.Sort == MemberSort.LastLogin) return InvalidCursor;
-            after = DecodeCursor(request.Cursor);
-            if (after is null) return InvalidCursor;
-        }
-        if (after is { } position)
-        {
-            var (key, uid) = position;
-            query = (request.Sort, request.Descending) switch
+            (DateTimeOffset? Key, string Uid)? position = null;
+            if (request.Cursor is not null)
             {
-                (MemberSort.Email, false) => query.Where(m => string.Compare(m.Email, key) > 0),
-                (MemberSort.Email, true) => query.Where(m => string.Compare(m.Email, key) < 0),
-                (_, false) => query.Where(m => string.Compare(m.SortName, key) > 0 || (m.SortName == key && string.Compare(m.Uid, uid) > 0)),
-                (_, true) => query.Where(m => string.Compare(m.SortName, key) < 0 || (m.SortName == key && string.Compare(m.Uid, uid) < 0)),
-            };
+                position = DecodeLastLoginCursor(request.Cursor);
+                if (position is null) return InvalidCursor;
+            }
+            page = await LastLoginPageAsync(query, request.Descending, position, position is null ? Math.Max(0, request.Skip) : 0, limit, ct);
         }
-
-        IQueryable<Membership> ordered = (request.Sort, request.Descending) switch
+        else
         {
-            (MemberSort.Email, false) => query.OrderBy(m => m.Email),
-            (MemberSort.Email, true) => query.OrderByDescending(m => m.Email),
-            (MemberSort.Name, false) => query.OrderBy(m => m.SortName).ThenBy(m => m.Uid),
-            (MemberSort.Name, true) => query.OrderByDescending(m => m.SortName).ThenByDescending(m => m.Uid),
-            (_, false) => query.OrderBy(m => m.LastLoginAt).ThenBy(m => m.Uid),
-            (_, true) => query.OrderByDescending(m => m.LastLoginAt).ThenByDescending(m => m.Uid),
-        };
-        if (after is null && request.Skip > 0) ordered = ordered.Skip(request.Skip);
-        var page = await ordered.Take(limit).ToListAsync(ct);
+            (string Key, string Uid)? after = null;
+            if (request.Cursor is not null)
+            {
+                after = DecodeCursor(request.Cursor);
+                if (after is null) return InvalidCursor;
+            }
+            if (after is { } position)
+            {
+                var (key, uid) = position;
+                query = (request.Sort, request.Descending) switch
+                {
+                    (MemberSort.Email, false) => query.Where(m => string.Compare(m.Email, key) > 0),
+                    (MemberSort.Email, true) => query.Where(m => string.Compare(m.Email, key) < 0),
+                    (_, false) => query.Where(m => string.Compare(m.SortName, key) > 0 || (m.SortName == key && string.Compare(m.Uid, uid) > 0)),
+                    (_, true) => query.Where(m => string.Compare(m.SortName, key) < 0 || (m.SortName == key && string.Compare(m.Uid, uid) < 0)),
+                };
+            }
+
+            IQueryable<Membership> ordered = (request.Sort, request.Descending) switch
+            {
+                (MemberSort.Email, false) => query.OrderBy(m => m.Email),
+                (MemberSort.Email, true) => query.OrderByDescending(m => m.Email),
+                (_, false) => query.OrderBy(m => m.SortName).ThenBy(m => m.Uid),
+                (_, true) => query.OrderByDescending(m => m.SortName).ThenByDescending(m => m.Uid),
+            };
+            if (after is null && request.Skip > 0) ordered = ordered.Skip(request.Skip);
+            page = await ordered.Take(limit).ToListAsync(ct);
+        }
 
         var uids = page.Select(m => m.Uid).ToList();
         var roles = await (from a in db.StackRoleAssignments.AsNoTracking()
@@ -94,12 +105,72 @@ public sealed class ListMembers(OrgstackDbContext db, OrgAccess access)
         var rows = page.Select(m => new MemberRow(m, byMember.GetValueOrDefault(m.Uid) ?? [],
             m.InvitedByUserUid is null ? null : inviters.GetValueOrDefault(m.InvitedByUserUid))).ToList();
         string? next = null;
-        if (page.Count == limit && request.Sort != MemberSort.LastLogin)
+        if (page.Count == limit)
         {
             var last = page[^1];
-            next = EncodeCursor(request.Sort == MemberSort.Email ? last.Email : last.SortName, last.Uid);
+            next = EncodeCursor(request.Sort switch
+            {
+                MemberSort.Email => last.Email,
+                MemberSort.Name => last.SortName,
+                _ => last.LastLoginAt?.UtcTicks.ToString(System.Globalization.CultureInfo.InvariantCulture) ?? "",
+            }, last.Uid);
         }
         return new MemberPage(rows, count, next);
+    }
+
+    /// <summary>
+    /// The last-login order as two index ranges read one after the other: people who have signed in (by last login,
+    /// then uid) and people who never have (by uid), the latter last when newest come first and first otherwise, on
+    /// every provider. Each range is a plain keyset seek on (organization, last_login_at, uid), so a page deep in a
+    /// million members costs what the first one does; a skip is only paid where no cursor is given.
+    /// </summary>
+    private static async Task<List<Membership>> LastLoginPageAsync(IQueryable<Membership> query, bool descending,
+        (DateTimeOffset? Key, string Uid)? after, int skip, int limit, CancellationToken ct)
+    {
+        var signedIn = query.Where(m => m.LastLoginAt != null);
+        var never = query.Where(m => m.LastLoginAt == null);
+        bool includeSignedIn = true, includeNever = true;
+        if (after is { Key: { } key, Uid: var uid })
+        {
+            signedIn = descending
+                ? signedIn.Where(m => m.LastLoginAt <= key && (m.LastLoginAt < key || string.Compare(m.Uid, uid) < 0))
+                : signedIn.Where(m => m.LastLoginAt >= key && (m.LastLoginAt > key || string.Compare(m.Uid, uid) > 0));
+            includeNever = descending;
+        }
+        else if (after is { Key: null, Uid: var neverUid })
+        {
+            never = descending ? never.Where(m => string.Compare(m.Uid, neverUid) < 0) : never.Where(m => string.Compare(m.Uid, neverUid) > 0);
+            includeSignedIn = !descending;
+        }
+        var signedInOrdered = descending
+            ? signedIn.OrderByDescending(m => m.LastLoginAt).ThenByDescending(m => m.Uid)
+            : signedIn.OrderBy(m => m.LastLoginAt).ThenBy(m => m.Uid);
+        var neverOrdered = descending ? never.OrderByDescending(m => m.Uid) : never.OrderBy(m => m.Uid);
+        (IQueryable<Membership> Rows, bool Include)[] ranges = descending
+            ? [(signedInOrdered, includeSignedIn), (neverOrdered, includeNever)]
+            : [(neverOrdered, includeNever), (signedInOrdered, includeSignedIn)];
+
+        var page = new List<Membership>(limit);
+        foreach (var (rows, include) in ranges)
+        {
+            if (!include) continue;
+            var found = await (skip > 0 ? rows.Skip(skip) : rows).Take(limit - page.Count).ToListAsync(ct);
+            page.AddRange(found);
+            if (page.Count == limit) break;
+            // This range ended inside the page: the rest of the skip (if any) applies to the next range.
+            if (skip > 0) skip = found.Count > 0 ? 0 : (int)Math.Max(0, skip - await rows.LongCountAsync(ct));
+        }
+        return page;
+    }
+
+    private static (DateTimeOffset?, string)? DecodeLastLoginCursor(string cursor)
+    {
+        if (DecodeCursor(cursor) is not var (key, uid)) return null;
+        if (key.Length == 0) return (null, uid);
+        return long.TryParse(key, System.Globalization.NumberStyles.None, System.Globalization.CultureInfo.InvariantCulture, out var ticks)
+            && ticks >= DateTimeOffset.MinValue.UtcTicks && ticks <= DateTimeOffset.MaxValue.UtcTicks
+            ? (new DateTimeOffset(ticks, TimeSpan.Zero), uid)
+            : null;
     }
 
     private static readonly Error InvalidCursor = Error.Validation("members.cursor_invalid", "The cursor is not valid for this order.", "cursor");

@@ -19,7 +19,9 @@ public static class OrgstackHost
         var services = builder.Services;
         services.AddSingleton(options);
         services.AddSingleton(TimeProvider.System);
-        services.AddDbContext<OrgstackDbContext>(o => Database.Configure(o, options));
+        // Pooled contexts: options, connection object and internal services are built once per context instance
+        // instead of once per request, which is most of the per-request cost of a small read (see bench/README.md).
+        services.AddDbContextPool<OrgstackDbContext>(o => Database.Configure(o, options), poolSize: 256);
         Orgstack.Core.CoreServices.Add(services);
         services.AddScoped<UserDirectory>();
 
