@@ -31,6 +31,8 @@ public sealed class SsoOptions
     public int ClockSkewSeconds { get; set; } = 120;
     /// <summary>How long a started sign-in may take at the identity provider.</summary>
     public int RequestMinutes { get; set; } = 10;
+    /// <summary>An ID token signed with an unknown key refetches the issuer's keys at most this often.</summary>
+    public int KeyRefetchSeconds { get; set; } = 30;
 }
 
 public sealed class DatabaseOptions

@@ -15,22 +15,47 @@ using Orgstack.Core.Data;
 namespace Orgstack.Core.Sso;
 
 /// <summary>
-/// Discovery documents and signing keys per issuer, shared by every request of the process. An unknown <c>kid</c>
-/// triggers at most one refetch per 30 seconds per issuer (no refetch storm).
+/// Discovery documents and signing keys per issuer, shared by every request of the process, kept for 6 hours. An
+/// unknown <c>kid</c> triggers a refetch at most once per <c>Sso:KeyRefetchSeconds</c> per issuer (no refetch storm).
 /// </summary>
-public sealed class OidcMetadataCache(IHttpClientFactory http, OrgstackOptions options)
+public sealed class OidcMetadataCache(IHttpClientFactory http, OrgstackOptions options, TimeProvider clock)
 {
-    private readonly ConcurrentDictionary<string, ConfigurationManager<OpenIdConnectConfiguration>> managers = new();
+    private sealed record Entry(OpenIdConnectConfiguration Configuration, DateTimeOffset FetchedAt);
 
-    public ConfigurationManager<OpenIdConnectConfiguration> For(string issuer) =>
-        managers.GetOrAdd(issuer, i => new ConfigurationManager<OpenIdConnectConfiguration>(
-            i.TrimEnd('/') + "/.well-known/openid-configuration",
-            new OpenIdConnectConfigurationRetriever(),
-            new HttpDocumentRetriever(http.CreateClient(OidcRelyingParty.HttpClientName)) { RequireHttps = options.Sso.RequireHttps })
+    private readonly ConcurrentDictionary<string, Entry> entries = new();
+    private readonly ConcurrentDictionary<string, SemaphoreSlim> locks = new();
+
+    public async Task<OpenIdConnectConfiguration> GetAsync(string issuer, CancellationToken ct)
+    {
+        if (entries.TryGetValue(issuer, out var entry) && clock.GetUtcNow() - entry.FetchedAt < TimeSpan.FromHours(6)) return entry.Configuration;
+        return await FetchAsync(issuer, null, ct);
+    }
+
+    /// <summary>Fetches again, unless the last fetch is more recent than the refetch interval; the configuration to use.</summary>
+    public Task<OpenIdConnectConfiguration> RefetchAsync(string issuer, CancellationToken ct) =>
+        FetchAsync(issuer, TimeSpan.FromSeconds(options.Sso.KeyRefetchSeconds), ct);
+
+    private async Task<OpenIdConnectConfiguration> FetchAsync(string issuer, TimeSpan? unlessYoungerThan, CancellationToken ct)
+    {
+        var gate = locks.GetOrAdd(issuer, _ => new SemaphoreSlim(1, 1));
+        await gate.WaitAsync(ct);
+        try
         {
-            AutomaticRefreshInterval = TimeSpan.FromHours(6),
-            RefreshInterval = TimeSpan.FromSeconds(30),
-        });
+            if (entries.TryGetValue(issuer, out var entry))
+            {
+                var age = clock.GetUtcNow() - entry.FetchedAt;
+                if (unlessYoungerThan is { } min ? age < min : age < TimeSpan.FromHours(6)) return entry.Configuration;
+            }
+            var retriever = new HttpDocumentRetriever(http.CreateClient(OidcRelyingParty.HttpClientName)) { RequireHttps = options.Sso.RequireHttps };
+            var configuration = await OpenIdConnectConfigurationRetriever.GetAsync(issuer.TrimEnd('/') + "/.well-known/openid-configuration", retriever, ct);
+            entries[issuer] = new Entry(configuration, clock.GetUtcNow());
+            return configuration;
+        }
+        finally
+        {
+            gate.Release();
+        }
+    }
 }
 
 /// <summary>
@@ -117,7 +142,7 @@ public sealed class OidcRelyingParty(OrgstackDbContext db, OrgstackOptions optio
 
     private async Task<OpenIdConnectConfiguration> DiscoverAsync(string issuer, CancellationToken ct)
     {
-        var discovery = await metadata.For(issuer).GetConfigurationAsync(ct);
+        var discovery = await metadata.GetAsync(issuer, ct);
         // The discovery document must name exactly the configured issuer (OIDC Discovery 4.3).
         if (discovery.Issuer != issuer) throw new InvalidOperationException("issuer mismatch in discovery");
         if (options.Sso.RequireHttps && !discovery.TokenEndpoint.StartsWith("https://", StringComparison.Ordinal))
@@ -157,11 +182,10 @@ public sealed class OidcRelyingParty(OrgstackDbContext db, OrgstackOptions optio
     public async Task<IdTokenClaims?> ValidateIdTokenAsync(string issuer, string clientId, string idToken, string nonce, CancellationToken ct)
     {
         var handler = new JsonWebTokenHandler { MapInboundClaims = false };
-        var manager = metadata.For(issuer);
         var result = await ValidateOnceAsync(handler, issuer, clientId, idToken, ct);
         if (!result.IsValid && result.Exception is SecurityTokenSignatureKeyNotFoundException)
         {
-            manager.RequestRefresh();
+            await metadata.RefetchAsync(issuer, ct);
             result = await ValidateOnceAsync(handler, issuer, clientId, idToken, ct);
         }
         if (!result.IsValid || result.SecurityToken is not JsonWebToken jwt) return null;
