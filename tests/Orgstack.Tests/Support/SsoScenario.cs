@@ -167,3 +167,15 @@ public static class SsoScenario
         return email;
     }
 }
+
+public static class SsoEnforcementScenario
+{
+    public static Task<string> OwnerEmailAsync(this AppFactory app, string organizationUid) =>
+        app.WithDbAsync(db => Task.FromResult(db.Memberships.Single(m => m.OrganizationUid == organizationUid && m.Role == Orgstack.Core.Organizations.OrgRole.Owner).Email));
+
+    public static async Task<Orgstack.Core.Accounts.User> ActorAsyncByToken(this AppFactory app, ApiClient client)
+    {
+        var hash = Orgstack.Core.Common.Secrets.Hash(client.AuthToken!);
+        return await app.WithDbAsync(db => Task.FromResult(db.Users.Single(u => u.Uid == db.Sessions.Single(s => s.TokenHash == hash).UserUid)));
+    }
+}
