@@ -7,4 +7,12 @@ public sealed record Actor(string UserUid, string Email, string? RemoteAddress =
     public static Actor System(string? remoteAddress = null) => new("system", "system", remoteAddress);
 
     public bool IsSystem => UserUid == "system";
+
+    /// <summary>How the session was signed in ("password" or "sso"); null when there is no session.</summary>
+    public string? SessionMethod { get; init; }
+
+    /// <summary>For an SSO session: the organization whose identity provider signed the user in.</summary>
+    public string? SsoOrganizationUid { get; init; }
+
+    public bool SignedInBySsoOf(string organizationUid) => SessionMethod == "sso" && SsoOrganizationUid == organizationUid;
 }

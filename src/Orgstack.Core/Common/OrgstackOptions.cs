@@ -19,6 +19,20 @@ public sealed class OrgstackOptions
     public MailOptions Mail { get; set; } = new();
     public BulkOptions Bulk { get; set; } = new();
     public RateLimitOptions RateLimits { get; set; } = new();
+    public SsoOptions Sso { get; set; } = new();
+}
+
+/// <summary>Single sign-on (SAML 2.0 and OpenID Connect) settings.</summary>
+public sealed class SsoOptions
+{
+    /// <summary>Identity provider URLs (OIDC issuer, discovery, JWKS, token endpoint) must be https. Off only for tests.</summary>
+    public bool RequireHttps { get; set; } = true;
+    /// <summary>Tolerated clock difference with identity providers.</summary>
+    public int ClockSkewSeconds { get; set; } = 120;
+    /// <summary>How long a started sign-in may take at the identity provider.</summary>
+    public int RequestMinutes { get; set; } = 10;
+    /// <summary>An ID token signed with an unknown key refetches the issuer's keys at most this often.</summary>
+    public int KeyRefetchSeconds { get; set; } = 30;
 }
 
 public sealed class DatabaseOptions

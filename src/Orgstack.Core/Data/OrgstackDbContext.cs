@@ -6,6 +6,7 @@ using Orgstack.Core.Mail;
 using Orgstack.Core.Members;
 using Orgstack.Core.Organizations;
 using Orgstack.Core.Security;
+using Orgstack.Core.Sso;
 using Orgstack.Core.Stacks;
 using static Orgstack.Core.Data.Naming;
 
@@ -27,6 +28,10 @@ public sealed class OrgstackDbContext(DbContextOptions<OrgstackDbContext> option
     public DbSet<OutboxMessage> OutboxMessages => Set<OutboxMessage>();
     public DbSet<RateLimitCounter> RateLimitCounters => Set<RateLimitCounter>();
     public DbSet<DataProtectionKey> DataProtectionKeys => Set<DataProtectionKey>();
+    public DbSet<SsoConfiguration> SsoConfigurations => Set<SsoConfiguration>();
+    public DbSet<ExternalIdentity> ExternalIdentities => Set<ExternalIdentity>();
+    public DbSet<SamlAssertionUse> SamlAssertionUses => Set<SamlAssertionUse>();
+    public DbSet<SsoLoginRequest> SsoLoginRequests => Set<SsoLoginRequest>();
 
     public bool IsSqlite => Database.ProviderName == "Microsoft.EntityFrameworkCore.Sqlite";
 
@@ -194,6 +199,51 @@ public sealed class OrgstackDbContext(DbContextOptions<OrgstackDbContext> option
             e.HasKey(x => x.Id);
             e.Property(x => x.Id).ValueGeneratedOnAdd();
             e.Property(x => x.Xml).HasMaxLength(100_000);
+        });
+
+        model.Entity<SsoConfiguration>(e =>
+        {
+            e.ToTable("sso_configurations");
+            e.HasKey(x => x.OrganizationUid);
+            e.Property(x => x.OrganizationUid).HasMaxLength(64);
+            e.Property(x => x.Protocol).HasConversion<string>().HasMaxLength(8);
+            e.Property(x => x.SamlIdpCertificates).HasMaxLength(40_000);
+            e.Property(x => x.OidcClientSecret).HasMaxLength(4000);
+            e.HasOne<Organization>().WithMany().HasForeignKey(x => x.OrganizationUid).OnDelete(DeleteBehavior.Cascade);
+        });
+
+        model.Entity<ExternalIdentity>(e =>
+        {
+            e.ToTable("external_identities");
+            e.HasKey(x => x.Uid);
+            e.Property(x => x.Uid).HasMaxLength(64);
+            e.Property(x => x.OrganizationUid).HasMaxLength(64);
+            e.Property(x => x.UserUid).HasMaxLength(64);
+            e.HasIndex(x => new { x.OrganizationUid, x.Issuer, x.Subject }).IsUnique();
+            e.HasIndex(x => new { x.OrganizationUid, x.UserUid }).IsUnique();
+            e.HasOne<Organization>().WithMany().HasForeignKey(x => x.OrganizationUid).OnDelete(DeleteBehavior.Cascade);
+            e.HasOne<User>().WithMany().HasForeignKey(x => x.UserUid).OnDelete(DeleteBehavior.Cascade);
+        });
+
+        model.Entity<SamlAssertionUse>(e =>
+        {
+            e.ToTable("saml_assertion_uses");
+            e.HasKey(x => x.Key);
+            e.Property(x => x.Key).HasMaxLength(64);
+            e.HasIndex(x => x.ExpiresAt);
+        });
+
+        model.Entity<SsoLoginRequest>(e =>
+        {
+            e.ToTable("sso_login_requests");
+            e.HasKey(x => x.RequestHash);
+            e.Property(x => x.RequestHash).HasMaxLength(64);
+            e.Property(x => x.BrowserHash).HasMaxLength(64);
+            e.Property(x => x.OrganizationUid).HasMaxLength(64);
+            e.Property(x => x.Protocol).HasConversion<string>().HasMaxLength(8);
+            e.Property(x => x.PkceVerifier).HasMaxLength(2000);
+            e.HasIndex(x => x.ExpiresAt);
+            e.HasOne<Organization>().WithMany().HasForeignKey(x => x.OrganizationUid).OnDelete(DeleteBehavior.Cascade);
         });
 
         // Columns in snake_case: one spelling for both databases and for hand-written SQL.

@@ -18,7 +18,9 @@ public sealed class OrgAccess(OrgstackDbContext db)
             m => m.OrganizationUid == organizationUid && m.UserUid == actor.UserUid && m.Status == MembershipStatus.Accepted, ct);
         if (membership is null) return CommonErrors.OrganizationNotFound;
         var enabled = await db.Organizations.AsNoTracking().Where(o => o.Uid == organizationUid).Select(o => o.Enabled).FirstOrDefaultAsync(ct);
-        return enabled ? membership : CommonErrors.OrganizationNotFound;
+        if (!enabled) return CommonErrors.OrganizationNotFound;
+        var sso = await Sso.SsoGate.CheckAsync(db, membership, actor, ct);
+        return sso is null ? membership : sso;
     }
 
     /// <summary>The caller's membership when it is Owner or Admin.</summary>

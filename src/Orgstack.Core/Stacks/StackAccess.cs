@@ -39,6 +39,7 @@ public sealed class StackAccess(OrgstackDbContext db)
         if (membership is null) return StackErrors.InvalidApiKey;
         var enabled = await db.Organizations.AsNoTracking().Where(o => o.Uid == stack.OrganizationUid).Select(o => o.Enabled).FirstOrDefaultAsync(ct);
         if (!enabled) return StackErrors.InvalidApiKey;
+        if (await Sso.SsoGate.CheckAsync(db, membership, actor, ct) is not null) return StackErrors.InvalidApiKey;
         var roles = await (from a in db.StackRoleAssignments.AsNoTracking()
                            join r in db.StackRoles.AsNoTracking() on a.RoleUid equals r.Uid
                            where a.StackUid == stack.Uid && a.MembershipUid == membership.Uid

@@ -24,7 +24,11 @@ public sealed class SessionAuthentication(RequestDelegate next)
                 context.Items[UserKey] = f.User;
                 context.Items[SessionKey] = f.Session;
                 context.Items[ActorKey] = new Actor(f.User.Uid, f.User.Email, context.Connection.RemoteIpAddress?.ToString(),
-                    context.TraceIdentifier, f.Session.Uid);
+                    context.TraceIdentifier, f.Session.Uid)
+                {
+                    SessionMethod = f.Session.Method,
+                    SsoOrganizationUid = f.Session.SsoOrganizationUid,
+                };
             }
         }
         await next(context);

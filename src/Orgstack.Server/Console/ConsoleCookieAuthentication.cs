@@ -22,7 +22,11 @@ public sealed class ConsoleCookieAuthentication(RequestDelegate next)
                 context.Items[SessionAuthentication.UserKey] = f.User;
                 context.Items[SessionAuthentication.SessionKey] = f.Session;
                 context.Items[SessionAuthentication.ActorKey] = new Actor(f.User.Uid, f.User.Email, context.RemoteAddress(),
-                    context.TraceIdentifier, f.Session.Uid);
+                    context.TraceIdentifier, f.Session.Uid)
+                {
+                    SessionMethod = f.Session.Method,
+                    SsoOrganizationUid = f.Session.SsoOrganizationUid,
+                };
             }
             else if (!context.Response.HasStarted)
             {

@@ -86,6 +86,13 @@ CREATE TABLE rate_limit_counters (
 );
 
 
+CREATE TABLE saml_assertion_uses (
+    key character varying(64) NOT NULL,
+    expires_at timestamp with time zone NOT NULL,
+    CONSTRAINT "PK_saml_assertion_uses" PRIMARY KEY (key)
+);
+
+
 CREATE TABLE users (
     uid character varying(64) NOT NULL,
     email character varying(254) NOT NULL,
@@ -122,6 +129,41 @@ CREATE TABLE ownership_transfers (
 );
 
 
+CREATE TABLE sso_configurations (
+    organization_uid character varying(64) NOT NULL,
+    protocol character varying(8) NOT NULL,
+    enabled boolean NOT NULL,
+    strict boolean NOT NULL,
+    tested_at timestamp with time zone,
+    saml_idp_entity_id character varying(512),
+    saml_idp_sso_url character varying(512),
+    saml_idp_certificates character varying(40000),
+    oidc_issuer character varying(512),
+    oidc_client_id character varying(512),
+    oidc_client_secret character varying(4000),
+    oidc_scopes character varying(512) NOT NULL,
+    created_at timestamp with time zone NOT NULL,
+    updated_at timestamp with time zone NOT NULL,
+    CONSTRAINT "PK_sso_configurations" PRIMARY KEY (organization_uid),
+    CONSTRAINT "FK_sso_configurations_organizations_organization_uid" FOREIGN KEY (organization_uid) REFERENCES organizations (uid) ON DELETE CASCADE
+);
+
+
+CREATE TABLE sso_login_requests (
+    request_hash character varying(64) NOT NULL,
+    organization_uid character varying(64) NOT NULL,
+    protocol character varying(8) NOT NULL,
+    browser_hash character varying(64) NOT NULL,
+    nonce character varying(512),
+    pkce_verifier character varying(2000),
+    created_at timestamp with time zone NOT NULL,
+    expires_at timestamp with time zone NOT NULL,
+    used_at timestamp with time zone,
+    CONSTRAINT "PK_sso_login_requests" PRIMARY KEY (request_hash),
+    CONSTRAINT "FK_sso_login_requests_organizations_organization_uid" FOREIGN KEY (organization_uid) REFERENCES organizations (uid) ON DELETE CASCADE
+);
+
+
 CREATE TABLE stacks (
     uid character varying(512) NOT NULL,
     api_key character varying(512) NOT NULL,
@@ -134,6 +176,19 @@ CREATE TABLE stacks (
     updated_at timestamp with time zone NOT NULL,
     CONSTRAINT "PK_stacks" PRIMARY KEY (uid),
     CONSTRAINT "FK_stacks_organizations_organization_uid" FOREIGN KEY (organization_uid) REFERENCES organizations (uid) ON DELETE CASCADE
+);
+
+
+CREATE TABLE external_identities (
+    uid character varying(64) NOT NULL,
+    organization_uid character varying(64) NOT NULL,
+    issuer character varying(512) NOT NULL,
+    subject character varying(512) NOT NULL,
+    user_uid character varying(64) NOT NULL,
+    created_at timestamp with time zone NOT NULL,
+    CONSTRAINT "PK_external_identities" PRIMARY KEY (uid),
+    CONSTRAINT "FK_external_identities_organizations_organization_uid" FOREIGN KEY (organization_uid) REFERENCES organizations (uid) ON DELETE CASCADE,
+    CONSTRAINT "FK_external_identities_users_user_uid" FOREIGN KEY (user_uid) REFERENCES users (uid) ON DELETE CASCADE
 );
 
 
@@ -230,6 +285,15 @@ CREATE UNIQUE INDEX "IX_action_tokens_uid" ON action_tokens (uid);
 CREATE INDEX "IX_audit_events_organization_uid_created_at" ON audit_events (organization_uid, created_at);
 
 
+CREATE UNIQUE INDEX "IX_external_identities_organization_uid_issuer_subject" ON external_identities (organization_uid, issuer, subject);
+
+
+CREATE UNIQUE INDEX "IX_external_identities_organization_uid_user_uid" ON external_identities (organization_uid, user_uid);
+
+
+CREATE INDEX "IX_external_identities_user_uid" ON external_identities (user_uid);
+
+
 CREATE UNIQUE INDEX "IX_memberships_organization_uid_email" ON memberships (organization_uid, email);
 
 
@@ -257,10 +321,19 @@ CREATE UNIQUE INDEX ux_ownership_transfers_one_pending ON ownership_transfers (o
 CREATE INDEX "IX_recovery_codes_user_uid" ON recovery_codes (user_uid);
 
 
+CREATE INDEX "IX_saml_assertion_uses_expires_at" ON saml_assertion_uses (expires_at);
+
+
 CREATE UNIQUE INDEX "IX_sessions_uid" ON sessions (uid);
 
 
 CREATE INDEX "IX_sessions_user_uid" ON sessions (user_uid);
+
+
+CREATE INDEX "IX_sso_login_requests_expires_at" ON sso_login_requests (expires_at);
+
+
+CREATE INDEX "IX_sso_login_requests_organization_uid" ON sso_login_requests (organization_uid);
 
 
 CREATE INDEX "IX_stack_role_assignments_membership_uid" ON stack_role_assignments (membership_uid);

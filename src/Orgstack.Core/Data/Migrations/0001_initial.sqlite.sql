@@ -80,6 +80,12 @@ CREATE TABLE "rate_limit_counters" (
 );
 
 
+CREATE TABLE "saml_assertion_uses" (
+    "key" TEXT NOT NULL CONSTRAINT "PK_saml_assertion_uses" PRIMARY KEY,
+    "expires_at" INTEGER NOT NULL
+);
+
+
 CREATE TABLE "users" (
     "uid" TEXT NOT NULL CONSTRAINT "PK_users" PRIMARY KEY,
     "email" TEXT NOT NULL,
@@ -114,6 +120,39 @@ CREATE TABLE "ownership_transfers" (
 );
 
 
+CREATE TABLE "sso_configurations" (
+    "organization_uid" TEXT NOT NULL CONSTRAINT "PK_sso_configurations" PRIMARY KEY,
+    "protocol" TEXT NOT NULL,
+    "enabled" INTEGER NOT NULL,
+    "strict" INTEGER NOT NULL,
+    "tested_at" INTEGER NULL,
+    "saml_idp_entity_id" TEXT NULL,
+    "saml_idp_sso_url" TEXT NULL,
+    "saml_idp_certificates" TEXT NULL,
+    "oidc_issuer" TEXT NULL,
+    "oidc_client_id" TEXT NULL,
+    "oidc_client_secret" TEXT NULL,
+    "oidc_scopes" TEXT NOT NULL,
+    "created_at" INTEGER NOT NULL,
+    "updated_at" INTEGER NOT NULL,
+    CONSTRAINT "FK_sso_configurations_organizations_organization_uid" FOREIGN KEY ("organization_uid") REFERENCES "organizations" ("uid") ON DELETE CASCADE
+);
+
+
+CREATE TABLE "sso_login_requests" (
+    "request_hash" TEXT NOT NULL CONSTRAINT "PK_sso_login_requests" PRIMARY KEY,
+    "organization_uid" TEXT NOT NULL,
+    "protocol" TEXT NOT NULL,
+    "browser_hash" TEXT NOT NULL,
+    "nonce" TEXT NULL,
+    "pkce_verifier" TEXT NULL,
+    "created_at" INTEGER NOT NULL,
+    "expires_at" INTEGER NOT NULL,
+    "used_at" INTEGER NULL,
+    CONSTRAINT "FK_sso_login_requests_organizations_organization_uid" FOREIGN KEY ("organization_uid") REFERENCES "organizations" ("uid") ON DELETE CASCADE
+);
+
+
 CREATE TABLE "stacks" (
     "uid" TEXT NOT NULL CONSTRAINT "PK_stacks" PRIMARY KEY,
     "api_key" TEXT NOT NULL,
@@ -125,6 +164,18 @@ CREATE TABLE "stacks" (
     "created_at" INTEGER NOT NULL,
     "updated_at" INTEGER NOT NULL,
     CONSTRAINT "FK_stacks_organizations_organization_uid" FOREIGN KEY ("organization_uid") REFERENCES "organizations" ("uid") ON DELETE CASCADE
+);
+
+
+CREATE TABLE "external_identities" (
+    "uid" TEXT NOT NULL CONSTRAINT "PK_external_identities" PRIMARY KEY,
+    "organization_uid" TEXT NOT NULL,
+    "issuer" TEXT NOT NULL,
+    "subject" TEXT NOT NULL,
+    "user_uid" TEXT NOT NULL,
+    "created_at" INTEGER NOT NULL,
+    CONSTRAINT "FK_external_identities_organizations_organization_uid" FOREIGN KEY ("organization_uid") REFERENCES "organizations" ("uid") ON DELETE CASCADE,
+    CONSTRAINT "FK_external_identities_users_user_uid" FOREIGN KEY ("user_uid") REFERENCES "users" ("uid") ON DELETE CASCADE
 );
 
 
@@ -217,6 +268,15 @@ CREATE UNIQUE INDEX "IX_action_tokens_uid" ON "action_tokens" ("uid");
 CREATE INDEX "IX_audit_events_organization_uid_created_at" ON "audit_events" ("organization_uid", "created_at");
 
 
+CREATE UNIQUE INDEX "IX_external_identities_organization_uid_issuer_subject" ON "external_identities" ("organization_uid", "issuer", "subject");
+
+
+CREATE UNIQUE INDEX "IX_external_identities_organization_uid_user_uid" ON "external_identities" ("organization_uid", "user_uid");
+
+
+CREATE INDEX "IX_external_identities_user_uid" ON "external_identities" ("user_uid");
+
+
 CREATE UNIQUE INDEX "IX_memberships_organization_uid_email" ON "memberships" ("organization_uid", "email");
 
 
@@ -244,10 +304,19 @@ CREATE UNIQUE INDEX "ux_ownership_transfers_one_pending" ON "ownership_transfers
 CREATE INDEX "IX_recovery_codes_user_uid" ON "recovery_codes" ("user_uid");
 
 
+CREATE INDEX "IX_saml_assertion_uses_expires_at" ON "saml_assertion_uses" ("expires_at");
+
+
 CREATE UNIQUE INDEX "IX_sessions_uid" ON "sessions" ("uid");
 
 
 CREATE INDEX "IX_sessions_user_uid" ON "sessions" ("user_uid");
+
+
+CREATE INDEX "IX_sso_login_requests_expires_at" ON "sso_login_requests" ("expires_at");
+
+
+CREATE INDEX "IX_sso_login_requests_organization_uid" ON "sso_login_requests" ("organization_uid");
 
 
 CREATE INDEX "IX_stack_role_assignments_membership_uid" ON "stack_role_assignments" ("membership_uid");

@@ -1,0 +1,194 @@
+using System.Security.Cryptography.X509Certificates;
+using Microsoft.AspNetCore.DataProtection;
+using Microsoft.EntityFrameworkCore;
+using Orgstack.Core.Common;
+using Orgstack.Core.Data;
+using Orgstack.Core.Members;
+using Orgstack.Core.Organizations;
+
+namespace Orgstack.Core.Sso;
+
+public sealed record SsoView(SsoConfiguration? Configuration, string SpEntityId, string SpAcsUrl, string OidcRedirectUri, IReadOnlyList<X509Certificate2> Certificates);
+
+/// <summary>An organization's SSO settings, for its Owner or Admins.</summary>
+public sealed class GetSsoSettings(OrgstackDbContext db, OrgAccess access, OrgstackOptions options)
+{
+    public async Task<Result<SsoView>> HandleAsync(string organizationUid, Actor actor, CancellationToken ct)
+    {
+        var admin = await access.AdminAsync(organizationUid, actor, ct);
+        if (!admin.IsSuccess) return admin.Error!;
+        var config = await db.SsoConfigurations.AsNoTracking().FirstOrDefaultAsync(c => c.OrganizationUid == organizationUid, ct);
+        return View(options, organizationUid, config);
+    }
+
+    public static SsoView View(OrgstackOptions options, string organizationUid, SsoConfiguration? config)
+    {
+        var spBase = $"{options.PublicBaseUrl.TrimEnd('/')}/sso/{organizationUid}";
+        return new SsoView(config, spBase + "/saml/metadata", spBase + "/saml/acs", spBase + "/oidc/callback",
+            SamlServiceProvider.ParseCertificates(config?.SamlIdpCertificates));
+    }
+}
+
+public sealed record UpdateSsoRequest(
+    string OrganizationUid,
+    string? Protocol,
+    bool? Enabled,
+    bool? Strict,
+    string? SamlIdpEntityId,
+    string? SamlIdpSsoUrl,
+    IReadOnlyList<string>? SamlIdpCertificates,
+    string? OidcIssuer,
+    string? OidcClientId,
+    string? OidcClientSecret,
+    string? OidcScopes);
+
+/// <summary>
+/// Creates or changes an organization's SSO settings. Changing the identity provider clears the tested mark and is
+/// refused while SSO is enforced; turning SSO on needs a successful test sign-in of the current settings.
+/// </summary>
+public sealed class UpdateSsoSettings(OrgstackDbContext db, OrgAccess access, OrgstackOptions options, IDataProtectionProvider protection, TimeProvider clock)
+{
+    public static readonly Error NotTested = Error.Validation("sso.not_tested",
+        "Sign in through the identity provider once (a test) before turning single sign-on on.", "enabled");
+    public static readonly Error ChangeWhileEnabled = Error.Conflict("sso.enabled",
+        "Turn single sign-on off before changing its identity provider settings.");
+
+    public async Task<Result<SsoView>> HandleAsync(UpdateSsoRequest request, Actor actor, CancellationToken ct)
+    {
+        var admin = await access.AdminAsync(request.OrganizationUid, actor, ct);
+        if (!admin.IsSuccess) return admin.Error!;
+        var now = clock.GetUtcNow();
+        var config = await db.SsoConfigurations.FirstOrDefaultAsync(c => c.OrganizationUid == request.OrganizationUid, ct);
+        var isNew = config is null;
+        config ??= new SsoConfiguration { OrganizationUid = request.OrganizationUid, CreatedAt = now, UpdatedAt = now };
+        var wasEnabled = config.Enabled;
+        var changedIdp = false;
+
+        if (request.Protocol is not null)
+        {
+            SsoProtocol protocol;
+            if (request.Protocol == "saml") protocol = SsoProtocol.Saml;
+            else if (request.Protocol == "oidc") protocol = SsoProtocol.Oidc;
+            else return Error.Validation("sso.protocol", "The protocol must be \"saml\" or \"oidc\".", "protocol");
+            changedIdp |= isNew || protocol != config.Protocol;
+            config.Protocol = protocol;
+        }
+        else if (isNew) return Error.Validation("sso.protocol", "The protocol must be \"saml\" or \"oidc\".", "protocol");
+
+        if (request.SamlIdpEntityId is not null)
+        {
+            if (request.SamlIdpEntityId.Trim().Length is 0 or > 500) return Error.Validation("sso.saml_entity_id", "The IdP entity ID is required (at most 500 characters).", "idp_entity_id");
+            changedIdp |= config.SamlIdpEntityId != request.SamlIdpEntityId.Trim();
+            config.SamlIdpEntityId = request.SamlIdpEntityId.Trim();
+        }
+        if (request.SamlIdpSsoUrl is not null)
+        {
+            if (!IsIdpUrl(request.SamlIdpSsoUrl)) return Error.Validation("sso.saml_sso_url", "The IdP sign-in URL must be an absolute https URL.", "idp_sso_url");
+            changedIdp |= config.SamlIdpSsoUrl != request.SamlIdpSsoUrl;
+            config.SamlIdpSsoUrl = request.SamlIdpSsoUrl;
+        }
+        if (request.SamlIdpCertificates is not null)
+        {
+            if (request.SamlIdpCertificates.Count is 0 or > 5) return Error.Validation("sso.saml_certificates", "Give one to five IdP signing certificates.", "idp_certificates");
+            var encoded = new List<string>();
+            foreach (var text in request.SamlIdpCertificates)
+            {
+                var der = CertificateDer(text);
+                if (der is null) return Error.Validation("sso.saml_certificates", "An IdP signing certificate is not a valid X.509 certificate (PEM or base64).", "idp_certificates");
+                encoded.Add(Convert.ToBase64String(der));
+            }
+            var joined = string.Join('\n', encoded);
+            changedIdp |= config.SamlIdpCertificates != joined;
+            config.SamlIdpCertificates = joined;
+        }
+        if (request.OidcIssuer is not null)
+        {
+            if (!IsIdpUrl(request.OidcIssuer)) return Error.Validation("sso.oidc_issuer", "The issuer must be an absolute https URL.", "issuer");
+            changedIdp |= config.OidcIssuer != request.OidcIssuer;
+            config.OidcIssuer = request.OidcIssuer;
+        }
+        if (request.OidcClientId is not null)
+        {
+            if (request.OidcClientId.Length is 0 or > 255) return Error.Validation("sso.oidc_client_id", "The client ID is required (at most 255 characters).", "client_id");
+            changedIdp |= config.OidcClientId != request.OidcClientId;
+            config.OidcClientId = request.OidcClientId;
+        }
+        if (request.OidcClientSecret is not null)
+        {
+            if (request.OidcClientSecret.Length is 0 or > 1000) return Error.Validation("sso.oidc_client_secret", "The client secret is required (at most 1000 characters).", "client_secret");
+            config.OidcClientSecret = protection.CreateProtector(OidcRelyingParty.SecretPurpose).Protect(request.OidcClientSecret);
+            changedIdp = true;
+        }
+        if (request.OidcScopes is not null)
+        {
+            var scopes = request.OidcScopes.Split(' ', StringSplitOptions.RemoveEmptyEntries);
+            if (!scopes.Contains("openid") || request.OidcScopes.Length > 200 || scopes.Any(s => !s.All(ch => char.IsAsciiLetterOrDigit(ch) || ch is '_' or '-' or ':' or '.')))
+                return Error.Validation("sso.oidc_scopes", "The scopes must include openid (letters, digits, _ - : . only).", "scopes");
+            config.OidcScopes = string.Join(' ', scopes);
+        }
+
+        var enabled = request.Enabled ?? config.Enabled;
+        if (changedIdp && wasEnabled && enabled) return ChangeWhileEnabled;
+        if (changedIdp) config.TestedAt = null;
+        if (config.Protocol == SsoProtocol.Saml && (config.SamlIdpEntityId is null || config.SamlIdpSsoUrl is null || config.SamlIdpCertificates is null))
+            return Error.Validation("sso.saml_incomplete", "SAML needs the IdP entity ID, sign-in URL and at least one signing certificate.", "saml");
+        if (config.Protocol == SsoProtocol.Oidc && (config.OidcIssuer is null || config.OidcClientId is null || config.OidcClientSecret is null))
+            return Error.Validation("sso.oidc_incomplete", "OpenID Connect needs the issuer, client ID and client secret.", "oidc");
+        if (enabled && config.TestedAt is null) return NotTested;
+        config.Enabled = enabled;
+        if (request.Strict is { } strict) config.Strict = strict;
+        config.UpdatedAt = now;
+        if (isNew) db.SsoConfigurations.Add(config);
+
+        db.AuditEvents.Add(Audit.Audit.Event(actor, now, request.OrganizationUid, "sso", "update_settings", "organization", request.OrganizationUid, null,
+            new { protocol = config.Protocol.ToString().ToLowerInvariant(), enabled = config.Enabled, strict = config.Strict, idp_changed = changedIdp }));
+        await db.SaveChangesAsync(ct);
+        return GetSsoSettings.View(options, request.OrganizationUid, config);
+    }
+
+    private bool IsIdpUrl(string value) =>
+        value.Length <= 500 && Uri.TryCreate(value, UriKind.Absolute, out var uri)
+        && (uri.Scheme == Uri.UriSchemeHttps || (!options.Sso.RequireHttps && uri.Scheme == Uri.UriSchemeHttp))
+        && string.IsNullOrEmpty(uri.UserInfo) && string.IsNullOrEmpty(uri.Fragment);
+
+    private static byte[]? CertificateDer(string text)
+    {
+        try
+        {
+            var trimmed = text.Trim();
+            var der = trimmed.StartsWith("-----BEGIN", StringComparison.Ordinal)
+                ? X509Certificate2.CreateFromPem(trimmed).RawData
+                : Convert.FromBase64String(string.Concat(trimmed.Where(c => !char.IsWhiteSpace(c))));
+            using var certificate = X509CertificateLoader.LoadCertificate(der);
+            using var key = certificate.GetRSAPublicKey();
+            return key is null || key.KeySize < 2048 ? null : certificate.RawData;
+        }
+        catch (Exception e) when (e is FormatException or System.Security.Cryptography.CryptographicException or ArgumentException)
+        {
+            return null;
+        }
+    }
+}
+
+/// <summary>Marks a member as allowed (or not) to reach the organization without SSO (while strict mode is off).</summary>
+public sealed class SetMemberSsoAccess(OrgstackDbContext db, OrgAccess access, TimeProvider clock)
+{
+    public async Task<Result<Membership>> HandleAsync(string organizationUid, string shareUid, bool allow, Actor actor, CancellationToken ct)
+    {
+        var admin = await access.AdminAsync(organizationUid, actor, ct);
+        if (!admin.IsSuccess) return admin.Error!;
+        if (!Ids.LooksValid(shareUid)) return MemberErrors.ShareNotFound;
+        var membership = await db.Memberships.FirstOrDefaultAsync(m => m.Uid == shareUid && m.OrganizationUid == organizationUid, ct);
+        if (membership is null) return MemberErrors.ShareNotFound;
+        var now = clock.GetUtcNow();
+        if (membership.AccessWithoutSso != allow)
+        {
+            membership.AccessWithoutSso = allow;
+            membership.UpdatedAt = now;
+            db.AuditEvents.Add(Audit.Audit.Event(actor, now, organizationUid, "sso", allow ? "allow_access_without_sso" : "require_sso",
+                "membership", membership.Uid, membership.Email));
+            await db.SaveChangesAsync(ct);
+        }
+        return membership;
+    }
+}

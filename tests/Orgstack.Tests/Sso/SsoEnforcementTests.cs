@@ -1,0 +1,167 @@
+using System.Net;
+using Orgstack.Core.Members;
+using Orgstack.Tests.Support;
+using static Orgstack.Tests.Support.SsoScenario;
+
+namespace Orgstack.Tests.Sso;
+
+/// <summary>Turning SSO on (after a test), strict mode, "allow access without SSO", and the admin API.</summary>
+public sealed class SsoEnforcementTests(SsoIdpFixture idps) : IClassFixture<SsoIdpFixture>, IDisposable
+{
+    private readonly SsoAppFactory app = new();
+
+    public void Dispose() => app.Dispose();
+
+    /// <summary>Signs the member in through the SAML IdP (hand-built signed response); the session token.</summary>
+    private async Task<string> SamlSignInAsync(string orgUid, string email)
+    {
+        using var browser = new SsoBrowser(app);
+        var requestId = SsoBrowser.RequestIdOf(await browser.StartAsync(orgUid, "saml"));
+        var xml = await idps.SamlResponseXmlAsync(new { inResponseTo = requestId, nameId = email });
+        return SsoSessionToken(await browser.PostAcsXmlAsync(orgUid, xml));
+    }
+
+    private ApiClient WithToken(string token)
+    {
+        var client = app.Client();
+        client.AuthToken = token;
+        return client;
+    }
+
+    private async Task<(string OrgUid, ApiClient Owner, string MemberEmail, ApiClient MemberByPassword)> EnforcedOrgAsync(bool strict)
+    {
+        var (org, owner) = await app.SamlOrganizationAsync(idps);
+        var member = (await app.AddMemberAsync(org.Uid, owner, MembersScenario.Unique("member"))).Email;
+        var ownerApi = await app.SignedInAsync(owner.Email);
+        var memberApi = await app.SignedInAsync(member);
+        await SamlSignInAsync(org.Uid, member);
+        (await ownerApi.PutAsync($"/v3/organizations/{org.Uid}/sso", new { sso = new { enabled = true, strict } })).EnsureStatus(HttpStatusCode.OK);
+        return (org.Uid, ownerApi, member, memberApi);
+    }
+
+    [Fact]
+    public async Task EnablingSso_BeforeATestSignIn_IsRefused()
+    {
+        var (org, owner) = await app.SamlOrganizationAsync(idps);
+        var api = await app.SignedInAsync(owner.Email);
+
+        var error = (await api.PutAsync($"/v3/organizations/{org.Uid}/sso", new { sso = new { enabled = true } })).EnsureError(HttpStatusCode.UnprocessableEntity);
+
+        Assert.Contains("test", error["error_message"]!.GetValue<string>());
+        var sso = (await api.GetAsync($"/v3/organizations/{org.Uid}/sso")).EnsureStatus(HttpStatusCode.OK).Json["sso"]!;
+        Assert.False(sso["enabled"]!.GetValue<bool>());
+        Assert.False(sso["tested"]!.GetValue<bool>());
+        Assert.Equal($"http://orgstack.test/sso/{org.Uid}/saml/acs", sso["saml"]!["sp_acs_url"]!.GetValue<string>());
+    }
+
+    [Fact]
+    public async Task SsoSettings_AsPlainMember_IsForbidden()
+    {
+        var (org, owner) = await app.SamlOrganizationAsync(idps);
+        var member = (await app.AddMemberAsync(org.Uid, owner, MembersScenario.Unique("member"))).Email;
+        var api = await app.SignedInAsync(member);
+
+        (await api.GetAsync($"/v3/organizations/{org.Uid}/sso")).EnsureError(HttpStatusCode.Forbidden);
+        (await api.PutAsync($"/v3/organizations/{org.Uid}/sso", new { sso = new { strict = true } })).EnsureError(HttpStatusCode.Forbidden);
+    }
+
+    [Fact]
+    public async Task OidcSettings_ClientSecretIsStoredEncryptedAndNeverReturned()
+    {
+        var (org, owner) = await app.NewOrganizationAsync();
+        var api = await app.SignedInAsync(owner.Email);
+
+        var body = (await api.PutAsync($"/v3/organizations/{org.Uid}/sso", new
+        {
+            sso = new { protocol = "oidc", oidc = new { issuer = idps.Oidc.BaseUrl, client_id = "c1", client_secret = "s3cret-value" } },
+        })).EnsureStatus(HttpStatusCode.OK).Body;
+
+        Assert.DoesNotContain("s3cret-value", body);
+        var stored = await app.WithDbAsync(db => Task.FromResult(db.SsoConfigurations.Single(c => c.OrganizationUid == org.Uid).OidcClientSecret));
+        Assert.DoesNotContain("s3cret-value", stored);
+        Assert.True(await app.AuditedAsync(org.Uid, "update_settings"));
+    }
+
+    [Fact]
+    public async Task ChangingIdp_WhileEnabled_IsRefused()
+    {
+        var (org, owner, _, _) = await EnforcedOrgAsync(strict: false);
+
+        (await owner.PutAsync($"/v3/organizations/{org}/sso", new { sso = new { saml = new { idp_sso_url = "http://127.0.0.1:9/sso" } } }))
+            .EnsureError(HttpStatusCode.Conflict);
+    }
+
+    [Fact]
+    public async Task NonStrict_PasswordSessionOfMember_IsRefusedUntilAllowedWithoutSso()
+    {
+        var (org, owner, memberEmail, memberByPassword) = await EnforcedOrgAsync(strict: false);
+
+        (await memberByPassword.GetAsync($"/v3/organizations/{org}")).EnsureError(HttpStatusCode.Forbidden);
+
+        var share = (await app.MembershipAsync(org, memberEmail))!.Uid;
+        (await owner.PutAsync($"/v3/organizations/{org}/share/{share}/sso_access", new { share = new { access_without_sso = true } })).EnsureStatus(HttpStatusCode.OK);
+        (await memberByPassword.GetAsync($"/v3/organizations/{org}")).EnsureStatus(HttpStatusCode.OK);
+        Assert.True(await app.AuditedAsync(org, "allow_access_without_sso", memberEmail));
+
+        (await owner.PutAsync($"/v3/organizations/{org}/share/{share}/sso_access", new { share = new { access_without_sso = false } })).EnsureStatus(HttpStatusCode.OK);
+        (await memberByPassword.GetAsync($"/v3/organizations/{org}")).EnsureError(HttpStatusCode.Forbidden);
+    }
+
+    [Fact]
+    public async Task NonStrict_SsoSessionOfMember_ReachesOrganization()
+    {
+        var (org, _, memberEmail, _) = await EnforcedOrgAsync(strict: false);
+
+        var token = await SamlSignInAsync(org, memberEmail);
+
+        (await WithToken(token).GetAsync($"/v3/organizations/{org}")).EnsureStatus(HttpStatusCode.OK);
+    }
+
+    [Fact]
+    public async Task Strict_PasswordSession_IsRefusedEvenWhenAllowedWithoutSso()
+    {
+        var (org, owner, memberEmail, memberByPassword) = await EnforcedOrgAsync(strict: true);
+        var ownerSso = WithToken(await SamlSignInAsync(org, owner.AuthToken is null ? "" : (await app.ActorAsyncByToken(owner)).Email));
+        var share = (await app.MembershipAsync(org, memberEmail))!.Uid;
+        (await ownerSso.PutAsync($"/v3/organizations/{org}/share/{share}/sso_access", new { share = new { access_without_sso = true } })).EnsureStatus(HttpStatusCode.OK);
+
+        (await memberByPassword.GetAsync($"/v3/organizations/{org}")).EnsureError(HttpStatusCode.Forbidden);
+        (await owner.GetAsync($"/v3/organizations/{org}")).EnsureError(HttpStatusCode.Forbidden);
+        (await WithToken(await SamlSignInAsync(org, memberEmail)).GetAsync($"/v3/organizations/{org}")).EnsureStatus(HttpStatusCode.OK);
+    }
+
+    [Fact]
+    public async Task Strict_MemberOfAnotherOrganizationWithoutSso_KeepsPasswordAccessThere()
+    {
+        var (org, _, memberEmail, memberByPassword) = await EnforcedOrgAsync(strict: true);
+        var (otherOrg, otherOwner) = await app.NewOrganizationAsync();
+        await app.AddAccountMemberAsync(otherOrg.Uid, memberEmail);
+
+        (await memberByPassword.GetAsync($"/v3/organizations/{otherOrg.Uid}")).EnsureStatus(HttpStatusCode.OK);
+        (await memberByPassword.GetAsync($"/v3/organizations/{org}")).EnsureError(HttpStatusCode.Forbidden);
+    }
+
+    [Fact]
+    public async Task SsoSession_DoesNotReachAnotherOrganization()
+    {
+        var (org, _, memberEmail, _) = await EnforcedOrgAsync(strict: false);
+        var (otherOrg, otherOwner) = await app.NewOrganizationAsync();
+        await app.AddAccountMemberAsync(otherOrg.Uid, memberEmail);
+
+        var token = await SamlSignInAsync(org, memberEmail);
+
+        (await WithToken(token).GetAsync($"/v3/organizations/{otherOrg.Uid}")).EnsureError(HttpStatusCode.NotFound);
+    }
+
+    [Fact]
+    public async Task TurningSsoOff_RestoresPasswordAccess()
+    {
+        var (org, _, memberEmail, memberByPassword) = await EnforcedOrgAsync(strict: true);
+        var admin = WithToken(await SamlSignInAsync(org, (await app.OwnerEmailAsync(org))));
+
+        (await admin.PutAsync($"/v3/organizations/{org}/sso", new { sso = new { enabled = false } })).EnsureStatus(HttpStatusCode.OK);
+
+        (await memberByPassword.GetAsync($"/v3/organizations/{org}")).EnsureStatus(HttpStatusCode.OK);
+        Assert.Equal(MembershipStatus.Accepted, (await app.MembershipAsync(org, memberEmail))!.Status);
+    }
+}
