@@ -147,6 +147,9 @@ public sealed class UpdateProfile(OrgstackDbContext db, TimeProvider clock)
         if (CheckName(request.FirstName, "first_name") is { } e1) return e1;
         if (CheckName(request.LastName, "last_name") is { } e2) return e2;
         if (CheckName(request.Company, "company") is { } e3) return e3;
+        // Nothing to change is a client mistake (e.g. a body without "user"), not an audited no-op update.
+        if (request is { FirstName: null, LastName: null, Company: null })
+            return Error.Validation("user.profile_empty", "Give at least one of first_name, last_name or company in {\"user\":{…}}.");
         var user = await db.Users.FirstOrDefaultAsync(u => u.Uid == actor.UserUid, ct);
         if (user is null) return CommonErrors.NotSignedIn;
         var now = clock.GetUtcNow();

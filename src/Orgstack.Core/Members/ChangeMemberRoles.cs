@@ -42,6 +42,14 @@ public sealed class ChangeMemberRoles(OrgstackDbContext db, OrgAccess access, Ti
         if (!assignments.IsSuccess) return assignments.Error!;
 
         await using var transaction = await db.Database.BeginTransactionAsync(ct);
+        // Ordered with removals and accepts (same organization lock): a member removed meanwhile is not found,
+        // rather than an update of a deleted row.
+        await InvitationLinks.LockOrganizationAsync(db, request.OrganizationUid, ct);
+        if (!await db.Memberships.AnyAsync(m => m.Uid == member.Uid, ct))
+        {
+            await transaction.RollbackAsync(ct);
+            return MemberErrors.ShareNotFound;
+        }
         var oldRole = member.Role;
         if (newRole is { } role && role != member.Role)
         {

@@ -17,6 +17,17 @@ public sealed class ApiErrorMiddleware(RequestDelegate next, ILogger<ApiErrorMid
                 && context.Request.Path.StartsWithSegments("/v3"))
                 await Write(context, context.Response.StatusCode, context.Response.StatusCode == 404 ? 404 : 405,
                     context.Response.StatusCode == 404 ? "The requested resource was not found." : "This method is not allowed on this resource.");
+            // A framework answer without a body (415 for a missing Content-Type, 413, 400 from binding) still
+            // leaves in the error shape.
+            else if (context.Response is { HasStarted: false, StatusCode: >= 400 } && context.Response.ContentLength is null or 0
+                     && context.Response.ContentType is null && context.Request.Path.StartsWithSegments("/v3"))
+                await Write(context, context.Response.StatusCode, context.Response.StatusCode, context.Response.StatusCode switch
+                {
+                    413 => "The request body is too large.",
+                    415 => "Please set a valid 'Content-Type' header: application/json.",
+                    401 => "You're not signed in.",
+                    _ => "The request could not be processed.",
+                });
         }
         catch (BadHttpRequestException e) when (!context.Response.HasStarted)
         {

@@ -27,6 +27,8 @@ public static class OrganizationEndpoints
             var result = await get.HandleAsync(organizationUid, http.Actor()!, ct);
             if (!result.IsSuccess) return ApiResults.Error(result.Error!);
             var includePlan = Paging.Flag(http.Request, "include_plan");
+            // Plan and usage are for the Owner and Admins: a Member asking for them is refused, not silently served.
+            if (includePlan && !OrgPermissions.CanAdminister(result.Value.CallerRole)) return ApiResults.Error(Core.Common.CommonErrors.NotAdmin);
             long? users = null, stacks = null;
             if (includePlan && OrgPermissions.CanAdminister(result.Value.CallerRole))
             {

@@ -61,9 +61,14 @@ public static class ShareWire
         using var reader = new StreamReader(request.Body);
         var text = await reader.ReadToEndAsync(ct);
         if (string.IsNullOrWhiteSpace(text)) return (null, null);
+        // A body is JSON only when it says so, as for every other endpoint (the SDK always sends the header).
+        if (!request.HasJsonContentType())
+            return (null, ApiResults.Error(415, 415, "Please set a valid 'Content-Type' header: application/json."));
         try
         {
             using var document = JsonDocument.Parse(text, new JsonDocumentOptions { MaxDepth = 32 });
+            if (document.RootElement.ValueKind != JsonValueKind.Object)
+                return (null, ApiResults.Error(400, 400, "The request body must be a JSON object."));
             return (document.RootElement.Clone(), null);
         }
         catch (JsonException)

@@ -50,6 +50,7 @@ public static class OrgstackHost
 
     public static void UseOrgstack(this WebApplication app)
     {
+        app.UseOrgstackForwardedHeaders();
         app.UseMiddleware<ApiErrorMiddleware>();
         app.UseMiddleware<SessionAuthentication>();
         foreach (var module in Modules()) module.UseMiddleware(app);

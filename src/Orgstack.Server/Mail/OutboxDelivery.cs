@@ -134,6 +134,10 @@ public sealed class OutboxDelivery(IServiceScopeFactory scopes, OrgstackOptions 
     private async Task WriteDropFileAsync(MailMessage mail, OutboxMessage message, CancellationToken ct)
     {
         var drop = DropDirectory;
+        // Exactly once: a node killed after the rename but before marking the message Sent finds the file on the
+        // next attempt and only marks it (the message id is in every file name).
+        var id = message.Id.ToString("D10", CultureInfo.InvariantCulture);
+        if (Directory.Exists(drop) && Directory.EnumerateFiles(drop, $"*-{id}-*.eml").Any()) return;
         var temp = Path.Combine(drop, ".tmp", Guid.NewGuid().ToString("n"));
         Directory.CreateDirectory(temp);
         try
@@ -141,7 +145,7 @@ public sealed class OutboxDelivery(IServiceScopeFactory scopes, OrgstackOptions 
             using (var client = new SmtpClient { DeliveryMethod = SmtpDeliveryMethod.SpecifiedPickupDirectory, PickupDirectoryLocation = temp })
                 await client.SendMailAsync(mail, ct);
             var written = Directory.GetFiles(temp).Single();
-            var name = $"{clock.GetUtcNow().UtcDateTime:yyyyMMdd'T'HHmmssfff'Z'}-{message.Id.ToString("D10", CultureInfo.InvariantCulture)}-{message.Kind}.eml";
+            var name = $"{clock.GetUtcNow().UtcDateTime:yyyyMMdd'T'HHmmssfff'Z'}-{id}-{message.Kind}.eml";
             File.Move(written, Path.Combine(drop, SafeFileName(name)), overwrite: true);
         }
         finally
