@@ -71,7 +71,9 @@ public sealed class Browser : IAsyncLifetime
             Locale = "en-US",
             TimezoneId = "UTC",
         });
-        context.SetDefaultTimeout(15_000);
+        // Generous: CI runs the browser beside the rest of the suite on two cores.
+        context.SetDefaultTimeout(45_000);
+        context.SetDefaultNavigationTimeout(45_000);
         var page = await context.NewPageAsync();
         return new BrowserSession(context, page, $"{test.GetType().Name}.{testName}");
     }
