@@ -123,6 +123,28 @@ public sealed class CliCompatTests(CompatServer server, ITestOutputHelper output
         Assert.Equal(1, live);
     }
 
+    [Fact]
+    public async Task Csdx_LoginWithWrongMfaSecret_LoopsOnTheSameCodeUntilRateLimited_AndCountsOneFailure()
+    {
+        var org = await App.NewOrganizationAsync("Csv MFA wrong");
+        await App.CompatEnrollTotpAsync(org.OwnerUid, org.OwnerEmail);
+        var wrongSecret = Orgstack.Core.Security.Base32.Encode(System.Security.Cryptography.RandomNumberGenerator.GetBytes(20));
+        var csdx = await CsdxSession.StartAsync(server, output);
+
+        var login = await csdx.RunAsync(["auth:login", "-u", org.OwnerEmail, "-p", Scenario.Password],
+            expectSuccess: false, new Dictionary<string, string> { ["CONTENTSTACK_MFA_SECRET"] = wrongSecret });
+
+        // csdx 1.60.1 (cli-auth auth-handler.js): on 294 with a token already given it re-sends the same token, without
+        // end, until another error; here the per-account sign-in limit (429) ends it. The identical retries count once.
+        var text = login.Stdout + login.Stderr;
+        Assert.DoesNotContain("Successfully logged in", text);
+        Assert.Contains("Two-factor authentication failed", text);
+        Assert.Contains("Too many requests", text);
+        var user = await App.WithDbAsync(db => db.Users.SingleAsync(u => u.Uid == org.OwnerUid));
+        Assert.Equal((1, (DateTimeOffset?)null), (user.FailedAttempts, user.LockedAt));
+        Assert.Equal(0, await App.WithDbAsync(db => db.Sessions.CountAsync(s => s.UserUid == org.OwnerUid)));
+    }
+
     private async Task<CsdxSession> SignedInAsync(string email)
     {
         var csdx = await CsdxSession.StartAsync(server, output);
