@@ -105,6 +105,46 @@ public sealed class CliCompatTests(CompatServer server, ITestOutputHelper output
         Assert.DoesNotContain(org.OwnerEmail, whoami.Stdout);
     }
 
+    [Fact]
+    public async Task Csdx_LoginWithMfaSecretInEnvironment_SignsInWithoutPrompting()
+    {
+        var org = await App.NewOrganizationAsync("Csv MFA");
+        var secret = await App.CompatEnrollTotpAsync(org.OwnerUid, org.OwnerEmail);
+        var csdx = await CsdxSession.StartAsync(server, output);
+
+        // stdin is closed: a prompt for the code would fail the login.
+        var login = await csdx.RunAsync(["auth:login", "-u", org.OwnerEmail, "-p", Scenario.Password],
+            expectSuccess: true, new Dictionary<string, string> { ["CONTENTSTACK_MFA_SECRET"] = secret });
+
+        Assert.Contains("Successfully logged in", login.Stdout + login.Stderr);
+        var whoami = await csdx.RunAsync("auth:whoami");
+        Assert.Contains(org.OwnerEmail, whoami.Stdout);
+        var live = await App.WithDbAsync(db => db.Sessions.CountAsync(s => s.UserUid == org.OwnerUid && s.RevokedAt == null));
+        Assert.Equal(1, live);
+    }
+
+    [Fact]
+    public async Task Csdx_LoginWithWrongMfaSecret_LoopsOnTheSameCodeUntilRateLimited_AndCountsOneFailure()
+    {
+        var org = await App.NewOrganizationAsync("Csv MFA wrong");
+        await App.CompatEnrollTotpAsync(org.OwnerUid, org.OwnerEmail);
+        var wrongSecret = Orgstack.Core.Security.Base32.Encode(System.Security.Cryptography.RandomNumberGenerator.GetBytes(20));
+        var csdx = await CsdxSession.StartAsync(server, output);
+
+        var login = await csdx.RunAsync(["auth:login", "-u", org.OwnerEmail, "-p", Scenario.Password],
+            expectSuccess: false, new Dictionary<string, string> { ["CONTENTSTACK_MFA_SECRET"] = wrongSecret });
+
+        // csdx 1.60.1 (cli-auth auth-handler.js): on 294 with a token already given it re-sends the same token, without
+        // end, until another error; here the per-account sign-in limit (429) ends it. The identical retries count once.
+        var text = login.Stdout + login.Stderr;
+        Assert.DoesNotContain("Successfully logged in", text);
+        Assert.Contains("Two-factor authentication failed", text);
+        Assert.Contains("Too many requests", text);
+        var user = await App.WithDbAsync(db => db.Users.SingleAsync(u => u.Uid == org.OwnerUid));
+        Assert.Equal((1, (DateTimeOffset?)null), (user.FailedAttempts, user.LockedAt));
+        Assert.Equal(0, await App.WithDbAsync(db => db.Sessions.CountAsync(s => s.UserUid == org.OwnerUid)));
+    }
+
     private async Task<CsdxSession> SignedInAsync(string email)
     {
         var csdx = await CsdxSession.StartAsync(server, output);
@@ -165,7 +205,7 @@ public sealed class CsdxSession
 
     public Task<ChildProcess.Outcome> RunAsync(params string[] args) => RunAsync(args, expectSuccess: true);
 
-    public async Task<ChildProcess.Outcome> RunAsync(string[] args, bool expectSuccess)
+    public async Task<ChildProcess.Outcome> RunAsync(string[] args, bool expectSuccess, IReadOnlyDictionary<string, string>? environment = null)
     {
         var outcome = await ChildProcess.RunAsync(CompatPackages.Node, [CompatPackages.CsdxScript, .. args], WorkDirectory, env =>
         {
@@ -178,6 +218,7 @@ public sealed class CsdxSession
             env["HTTPS_PROXY"] = server.BaseUrl;
             env["CI"] = "true";
             env["TZ"] = "UTC";
+            foreach (var (key, value) in environment ?? new Dictionary<string, string>()) env[key] = value;
         }, TimeSpan.FromMinutes(2));
         output.WriteLine($"csdx {args[0]}: exit {outcome.ExitCode}, {outcome.Elapsed.TotalSeconds:F1} s");
         if (expectSuccess && (outcome.ExitCode != 0 || outcome.TimedOut))

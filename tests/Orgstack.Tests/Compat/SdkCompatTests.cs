@@ -41,6 +41,20 @@ public sealed class SdkCompatTests(CompatServer server, ITestOutputHelper output
     }
 
     [Fact]
+    public async Task Sdk_LoginWithMfaSecret_SignsInWithTotp_AndWithoutItAnswers294WithTfaType()
+    {
+        var org = await App.NewOrganizationAsync("Login MFA");
+        var secret = await App.CompatEnrollTotpAsync(org.OwnerUid, org.OwnerEmail);
+
+        await Run("login-mfa", new Dictionary<string, string>(Owner(org)) { ["ORGSTACK_MFA_SECRET"] = secret });
+
+        var sessions = await App.WithDbAsync(db => db.Sessions.CountAsync(s => s.UserUid == org.OwnerUid && s.RevokedAt == null));
+        Assert.Equal(1, sessions);
+        var logins = await App.WithDbAsync(db => db.AuditEvents.CountAsync(e => e.TargetUid == org.OwnerUid && e.EventType == "login"));
+        Assert.Equal(1, logins);
+    }
+
+    [Fact]
     public async Task Sdk_GetUser_WithOrgRoles_ShowsOwnerAsAdminAndMemberAsNonAdmin()
     {
         var org = await App.NewOrganizationAsync("User");
