@@ -92,7 +92,7 @@ public sealed class UnlockUsers(OrgstackDbContext db, MemberTargets targets, Mai
             db.OutboxMessages.Add(mail.Compose("account_unlocked", t.User.Email, "Your Orgstack account was unlocked", request.OrganizationUid,
                 ["An administrator unlocked your Orgstack account after too many failed sign-in attempts.",
                  "You can sign in again. If the failed attempts were not yours, change your password."],
-                ("Sign in", mail.Link("/login"))));
+                ("Sign in", mail.Link("/sign-in"))));
             results.Add(new(t.Requested, uid, t.User.Email, "done", "The account was unlocked."));
         }
         await db.SaveChangesAsync(ct);
