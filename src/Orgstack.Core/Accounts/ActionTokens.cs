@@ -34,8 +34,7 @@ public sealed class ActionTokens(OrgstackDbContext db, TimeProvider clock)
         if (string.IsNullOrEmpty(token) || token.Length > 200) return null;
         var hash = Secrets.Hash(token);
         var now = clock.GetUtcNow();
-        return await db.ActionTokens.AsNoTracking().FirstOrDefaultAsync(
-            t => t.TokenHash == hash && t.Purpose == purpose && t.UsedAt == null && t.RevokedAt == null && t.ExpiresAt > now, ct);
+        return await db.ActionTokens.AsNoTracking().Live(hash, purpose, now).FirstOrDefaultAsync(ct);
     }
 
     /// <summary>Uses the token up with one conditional update: true for exactly one caller, on every node.</summary>
@@ -43,9 +42,15 @@ public sealed class ActionTokens(OrgstackDbContext db, TimeProvider clock)
     {
         var hash = Secrets.Hash(token);
         var now = clock.GetUtcNow();
-        var rows = await db.ActionTokens
-            .Where(t => t.TokenHash == hash && t.Purpose == purpose && t.UsedAt == null && t.RevokedAt == null && t.ExpiresAt > now)
+        var rows = await db.ActionTokens.Live(hash, purpose, now)
             .ExecuteUpdateAsync(u => u.SetProperty(t => t.UsedAt, now), ct);
         return rows == 1;
     }
+}
+
+public static class ActionTokenQueries
+{
+    /// <summary>The one definition of a usable emailed token: this hash and purpose, not used, not revoked, not expired.</summary>
+    public static IQueryable<ActionToken> Live(this IQueryable<ActionToken> tokens, string tokenHash, TokenPurpose purpose, DateTimeOffset now) =>
+        tokens.Where(t => t.TokenHash == tokenHash && t.Purpose == purpose && t.UsedAt == null && t.RevokedAt == null && t.ExpiresAt > now);
 }

@@ -48,8 +48,7 @@ public sealed class CheckSetupToken(OrgstackDbContext db, TimeProvider clock)
         if (string.IsNullOrEmpty(token) || token.Length > 200) return SetupErrors.LinkInvalid;
         var hash = Secrets.Hash(token);
         var now = clock.GetUtcNow();
-        var live = await db.ActionTokens.AnyAsync(t => t.TokenHash == hash && t.Purpose == TokenPurpose.Setup
-                                                       && t.UsedAt == null && t.RevokedAt == null && t.ExpiresAt > now, ct);
+        var live = await db.ActionTokens.Live(hash, TokenPurpose.Setup, now).AnyAsync(ct);
         return live ? Done.Value : SetupErrors.LinkInvalid;
     }
 }
@@ -75,8 +74,7 @@ public sealed class CompleteSetup(OrgstackDbContext db, CreateOrganization creat
         var hash = Secrets.Hash(request.Token);
         var now = clock.GetUtcNow();
         await using var transaction = await db.Database.BeginTransactionAsync(ct);
-        var consumed = await db.ActionTokens
-            .Where(t => t.TokenHash == hash && t.Purpose == TokenPurpose.Setup && t.UsedAt == null && t.RevokedAt == null && t.ExpiresAt > now)
+        var consumed = await db.ActionTokens.Live(hash, TokenPurpose.Setup, now)
             .ExecuteUpdateAsync(u => u.SetProperty(t => t.UsedAt, now), ct);
         if (consumed != 1) return SetupErrors.LinkInvalid;
         if (await db.Users.AnyAsync(ct)) return SetupErrors.AlreadyDone;

@@ -68,8 +68,7 @@ public static class InvitationLinks
 
     /// <summary>Consumes a single-use token: exactly one caller ever gets true.</summary>
     public static async Task<bool> ConsumeAsync(OrgstackDbContext db, string tokenHash, TokenPurpose purpose, DateTimeOffset now, CancellationToken ct) =>
-        await db.ActionTokens
-            .Where(t => t.TokenHash == tokenHash && t.Purpose == purpose && t.UsedAt == null && t.RevokedAt == null && t.ExpiresAt > now)
+        await db.ActionTokens.Live(tokenHash, purpose, now)
             .ExecuteUpdateAsync(u => u.SetProperty(t => t.UsedAt, now), ct) == 1;
 
     /// <summary>A live token row for a presented token, or null (never consumes).</summary>
@@ -77,7 +76,6 @@ public static class InvitationLinks
     {
         if (string.IsNullOrEmpty(token) || token.Length > 200) return Task.FromResult<ActionToken?>(null);
         var hash = Secrets.Hash(token);
-        return db.ActionTokens.AsNoTracking()
-            .FirstOrDefaultAsync(t => t.TokenHash == hash && t.Purpose == purpose && t.UsedAt == null && t.RevokedAt == null && t.ExpiresAt > now, ct);
+        return db.ActionTokens.AsNoTracking().Live(hash, purpose, now).FirstOrDefaultAsync(ct);
     }
 }
