@@ -53,6 +53,28 @@ public sealed class MemberTargets(OrgstackDbContext db, OrgAccess access, Orgsta
         return (admin.Value, targets);
     }
 
+    /// <summary>
+    /// One bulk action: authorize and resolve, then the step for each named member that exists (and, when
+    /// <paramref name="guarded"/>, that the caller may act on), all in one transaction with the steps' audit records.
+    /// </summary>
+    public async Task<Result<MemberActionResult[]>> RunAsync(MembersRequest request, Actor actor, bool guarded,
+        Func<Target, User, Task<MemberActionResult>> step, CancellationToken ct)
+    {
+        var resolved = await ResolveAsync(request, actor, ct);
+        if (!resolved.IsSuccess) return resolved.Error!;
+        var results = new List<MemberActionResult>();
+        await using var transaction = await db.Database.BeginTransactionAsync(ct);
+        foreach (var t in resolved.Value.Targets)
+        {
+            if (t.User is null) results.Add(NotFound(t));
+            else if (guarded && Forbidden(t, resolved.Value.Caller, actor) is { } refused) results.Add(refused);
+            else results.Add(await step(t, t.User));
+        }
+        await db.SaveChangesAsync(ct);
+        await transaction.CommitAsync(ct);
+        return results.ToArray();
+    }
+
     public static MemberActionResult NotFound(Target t) =>
         new(t.Requested, null, null, "not_found", "No member of this organization has this uid or email.");
 
@@ -70,34 +92,23 @@ public sealed class MemberTargets(OrgstackDbContext db, OrgAccess access, Orgsta
 /// <summary>Unlocks locked accounts of members; each gets an email; audited per user.</summary>
 public sealed class UnlockUsers(OrgstackDbContext db, MemberTargets targets, MailComposer mail, TimeProvider clock)
 {
-    public async Task<Result<MemberActionResult[]>> HandleAsync(MembersRequest request, Actor actor, CancellationToken ct)
+    public Task<Result<MemberActionResult[]>> HandleAsync(MembersRequest request, Actor actor, CancellationToken ct)
     {
-        var resolved = await targets.ResolveAsync(request, actor, ct);
-        if (!resolved.IsSuccess) return resolved.Error!;
         var now = clock.GetUtcNow();
-        var results = new List<MemberActionResult>();
-        await using var transaction = await db.Database.BeginTransactionAsync(ct);
-        foreach (var t in resolved.Value.Targets)
+        return targets.RunAsync(request, actor, guarded: false, async (t, user) =>
         {
-            if (t.User is null) { results.Add(MemberTargets.NotFound(t)); continue; }
-            var uid = t.User.Uid;
+            var uid = user.Uid;
             var rows = await db.Users.Where(u => u.Uid == uid && (u.LockedAt != null || u.FailedAttempts > 0))
                 .ExecuteUpdateAsync(u => u.SetProperty(x => x.LockedAt, (DateTimeOffset?)null).SetProperty(x => x.FailedAttempts, 0).SetProperty(x => x.UpdatedAt, now), ct);
-            if (rows == 0 || t.User.LockedAt is null)
-            {
-                results.Add(new(t.Requested, uid, t.User.Email, "unchanged", "The account was not locked."));
-                continue;
-            }
-            db.AuditEvents.Add(Audit.Audit.Event(actor, now, request.OrganizationUid, "user", "unlock", "user", uid, t.User.Email));
-            db.OutboxMessages.Add(mail.Compose("account_unlocked", t.User.Email, "Your Orgstack account was unlocked", request.OrganizationUid,
+            if (rows == 0 || user.LockedAt is null)
+                return new(t.Requested, uid, user.Email, "unchanged", "The account was not locked.");
+            db.AuditEvents.Add(Audit.Audit.Event(actor, now, request.OrganizationUid, "user", "unlock", "user", uid, user.Email));
+            db.OutboxMessages.Add(mail.Compose("account_unlocked", user.Email, "Your Orgstack account was unlocked", request.OrganizationUid,
                 ["An administrator unlocked your Orgstack account after too many failed sign-in attempts.",
                  "You can sign in again. If the failed attempts were not yours, change your password."],
                 ("Sign in", mail.Link("/sign-in"))));
-            results.Add(new(t.Requested, uid, t.User.Email, "done", "The account was unlocked."));
-        }
-        await db.SaveChangesAsync(ct);
-        await transaction.CommitAsync(ct);
-        return results.ToArray();
+            return new(t.Requested, uid, user.Email, "done", "The account was unlocked.");
+        }, ct);
     }
 }
 
@@ -108,18 +119,11 @@ public sealed class UnlockUsers(OrgstackDbContext db, MemberTargets targets, Mai
 public sealed class ForcePasswordReset(OrgstackDbContext db, MemberTargets targets, ActionTokens actionTokens, SessionTokens sessions,
     MailComposer mail, OrgstackOptions options, TimeProvider clock)
 {
-    public async Task<Result<MemberActionResult[]>> HandleAsync(MembersRequest request, Actor actor, CancellationToken ct)
+    public Task<Result<MemberActionResult[]>> HandleAsync(MembersRequest request, Actor actor, CancellationToken ct)
     {
-        var resolved = await targets.ResolveAsync(request, actor, ct);
-        if (!resolved.IsSuccess) return resolved.Error!;
         var now = clock.GetUtcNow();
-        var results = new List<MemberActionResult>();
-        await using var transaction = await db.Database.BeginTransactionAsync(ct);
-        foreach (var t in resolved.Value.Targets)
+        return targets.RunAsync(request, actor, guarded: true, async (t, user) =>
         {
-            if (t.User is null) { results.Add(MemberTargets.NotFound(t)); continue; }
-            if (MemberTargets.Forbidden(t, resolved.Value.Caller, actor) is { } refused) { results.Add(refused); continue; }
-            var user = t.User;
             await db.Users.Where(u => u.Uid == user.Uid)
                 .ExecuteUpdateAsync(u => u.SetProperty(x => x.MustChangePassword, true).SetProperty(x => x.UpdatedAt, now), ct);
             var ended = await sessions.RevokeAllAsync(user.Uid, ct);
@@ -130,11 +134,8 @@ public sealed class ForcePasswordReset(OrgstackDbContext db, MemberTargets targe
                 ["An administrator of your organization requires you to set a new password. You have been signed out everywhere.",
                  $"The link below works once and expires in {options.Passwords.ResetLinkMinutes} minutes. If it expires, use \"Forgot password\" on the sign-in page."],
                 ("Set a new password", mail.Link("/reset-password?token=" + token))));
-            results.Add(new(t.Requested, user.Uid, user.Email, "done", "Sessions ended; a password reset link was emailed."));
-        }
-        await db.SaveChangesAsync(ct);
-        await transaction.CommitAsync(ct);
-        return results.ToArray();
+            return new(t.Requested, user.Uid, user.Email, "done", "Sessions ended; a password reset link was emailed.");
+        }, ct);
     }
 }
 
@@ -142,23 +143,13 @@ public sealed class ForcePasswordReset(OrgstackDbContext db, MemberTargets targe
 public sealed class ResetMemberMfa(OrgstackDbContext db, MemberTargets targets, ActionTokens actionTokens, MailComposer mail,
     OrgstackOptions options, TimeProvider clock)
 {
-    public async Task<Result<MemberActionResult[]>> HandleAsync(MembersRequest request, Actor actor, CancellationToken ct)
+    public Task<Result<MemberActionResult[]>> HandleAsync(MembersRequest request, Actor actor, CancellationToken ct)
     {
-        var resolved = await targets.ResolveAsync(request, actor, ct);
-        if (!resolved.IsSuccess) return resolved.Error!;
         var now = clock.GetUtcNow();
-        var results = new List<MemberActionResult>();
-        await using var transaction = await db.Database.BeginTransactionAsync(ct);
-        foreach (var t in resolved.Value.Targets)
+        return targets.RunAsync(request, actor, guarded: true, async (t, user) =>
         {
-            if (t.User is null) { results.Add(MemberTargets.NotFound(t)); continue; }
-            if (MemberTargets.Forbidden(t, resolved.Value.Caller, actor) is { } refused) { results.Add(refused); continue; }
-            var user = t.User;
             if (!user.TotpEnabled)
-            {
-                results.Add(new(t.Requested, user.Uid, user.Email, "unchanged", "Two-factor authentication is not on for this account."));
-                continue;
-            }
+                return new(t.Requested, user.Uid, user.Email, "unchanged", "Two-factor authentication is not on for this account.");
             var minutes = options.Passwords.MfaResetLinkMinutes;
             var token = await actionTokens.IssueAsync(TokenPurpose.MfaReset, user, TimeSpan.FromMinutes(minutes), request.OrganizationUid, ct);
             db.AuditEvents.Add(Audit.Audit.Event(actor, now, request.OrganizationUid, "user", "mfa_reset_requested", "user", user.Uid, user.Email));
@@ -167,35 +158,23 @@ public sealed class ResetMemberMfa(OrgstackDbContext db, MemberTargets targets, 
                  $"Open the link below and confirm with your password to remove your authenticator; you will then set it up again. The link works once and expires in {minutes} minutes.",
                  "If you did not expect this, contact your administrator; nothing changes until the link is used."],
                 ("Reset two-factor authentication", mail.Link("/reset-mfa?token=" + token))));
-            results.Add(new(t.Requested, user.Uid, user.Email, "done", "A two-factor reset link was emailed."));
-        }
-        await db.SaveChangesAsync(ct);
-        await transaction.CommitAsync(ct);
-        return results.ToArray();
+            return new(t.Requested, user.Uid, user.Email, "done", "A two-factor reset link was emailed.");
+        }, ct);
     }
 }
 
 /// <summary>Ends every session of the named members (force sign-out).</summary>
 public sealed class ForceSignOut(OrgstackDbContext db, MemberTargets targets, SessionTokens sessions, TimeProvider clock)
 {
-    public async Task<Result<MemberActionResult[]>> HandleAsync(MembersRequest request, Actor actor, CancellationToken ct)
+    public Task<Result<MemberActionResult[]>> HandleAsync(MembersRequest request, Actor actor, CancellationToken ct)
     {
-        var resolved = await targets.ResolveAsync(request, actor, ct);
-        if (!resolved.IsSuccess) return resolved.Error!;
         var now = clock.GetUtcNow();
-        var results = new List<MemberActionResult>();
-        await using var transaction = await db.Database.BeginTransactionAsync(ct);
-        foreach (var t in resolved.Value.Targets)
+        return targets.RunAsync(request, actor, guarded: true, async (t, user) =>
         {
-            if (t.User is null) { results.Add(MemberTargets.NotFound(t)); continue; }
-            if (MemberTargets.Forbidden(t, resolved.Value.Caller, actor) is { } refused) { results.Add(refused); continue; }
-            var ended = await sessions.RevokeAllAsync(t.User.Uid, ct);
-            db.AuditEvents.Add(Audit.Audit.Event(actor, now, request.OrganizationUid, "user", "force_sign_out", "user", t.User.Uid, t.User.Email,
+            var ended = await sessions.RevokeAllAsync(user.Uid, ct);
+            db.AuditEvents.Add(Audit.Audit.Event(actor, now, request.OrganizationUid, "user", "force_sign_out", "user", user.Uid, user.Email,
                 new { sessions_ended = ended }));
-            results.Add(new(t.Requested, t.User.Uid, t.User.Email, "done", ended == 1 ? "1 session ended." : $"{ended} sessions ended."));
-        }
-        await db.SaveChangesAsync(ct);
-        await transaction.CommitAsync(ct);
-        return results.ToArray();
+            return new(t.Requested, user.Uid, user.Email, "done", ended == 1 ? "1 session ended." : $"{ended} sessions ended.");
+        }, ct);
     }
 }
