@@ -16,6 +16,9 @@ public static class OrgstackHost
         // `dotnet run` without --urls or ASPNETCORE_URLS listens where the default public base URL points.
         if (string.IsNullOrEmpty(builder.Configuration["urls"]) && string.IsNullOrEmpty(builder.Configuration["http_ports"]))
             builder.WebHost.UseUrls("http://localhost:5080");
+        // The per-request "Request starting …" lines carry full paths and query strings, and emailed links put their
+        // single-use token there (/v3/organizations/invitations/{token}, ?token=…): keep them out of the logs.
+        builder.Logging.AddFilter("Microsoft.AspNetCore.Hosting.Diagnostics", LogLevel.Warning);
         var services = builder.Services;
         services.AddSingleton(options);
         services.AddSingleton(TimeProvider.System);
