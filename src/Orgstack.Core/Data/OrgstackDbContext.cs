@@ -209,6 +209,8 @@ public sealed class OrgstackDbContext(DbContextOptions<OrgstackDbContext> option
             e.Property(x => x.Protocol).HasConversion<string>().HasMaxLength(8);
             e.Property(x => x.SamlIdpCertificates).HasMaxLength(40_000);
             e.Property(x => x.OidcClientSecret).HasMaxLength(4000);
+            e.Property(x => x.SamlIdpMetadataUrl).HasMaxLength(500);
+            e.Property(x => x.JitDomains).HasMaxLength(4000);
             e.HasOne<Organization>().WithMany().HasForeignKey(x => x.OrganizationUid).OnDelete(DeleteBehavior.Cascade);
         });
 

@@ -16,7 +16,8 @@ public sealed class InviteMembers(OrgstackDbContext db, OrgAccess access, MailCo
 {
     public sealed record Invitee(string Email, IReadOnlyList<string> OrgRoles, IReadOnlyDictionary<string, IReadOnlyList<string>>? Stacks = null);
 
-    public sealed record Request(string OrganizationUid, IReadOnlyList<Invitee> Invitees, string? Message = null);
+    /// <param name="AccessWithoutSso">Every address of the request may also use its password (SSO organizations without strict mode).</param>
+    public sealed record Request(string OrganizationUid, IReadOnlyList<Invitee> Invitees, string? Message = null, bool AccessWithoutSso = false);
 
     public sealed record Outcome(string Email, Membership? Invitation, Error? Error);
 
@@ -28,6 +29,7 @@ public sealed class InviteMembers(OrgstackDbContext db, OrgAccess access, MailCo
         if (request.Invitees.Count > options.Invitations.MaxAddressesPerRequest) return MemberErrors.TooManyAddresses;
         var message = string.IsNullOrWhiteSpace(request.Message) ? null : request.Message.Trim();
         if (message is { Length: > 2000 }) return MemberErrors.MessageTooLong;
+        if (request.AccessWithoutSso && await Sso.SsoAccessRule.CheckAsync(db, request.OrganizationUid, ct) is { } ssoError) return ssoError;
 
         var organizationUid = request.OrganizationUid;
         var now = clock.GetUtcNow();
@@ -75,6 +77,7 @@ public sealed class InviteMembers(OrgstackDbContext db, OrgAccess access, MailCo
             {
                 Uid = Ids.New(), OrganizationUid = organizationUid, Email = email, Role = role, Status = MembershipStatus.Pending,
                 InvitedByUserUid = actor.UserUid, Message = message, InvitedAt = now, CreatedAt = now, UpdatedAt = now,
+                AccessWithoutSso = request.AccessWithoutSso,
             };
             var assignments = grants.Resolve(invitee.Stacks, invitation.Uid, now);
             if (!assignments.IsSuccess) { outcomes[index] = new(email, null, assignments.Error); continue; }
@@ -88,6 +91,7 @@ public sealed class InviteMembers(OrgstackDbContext db, OrgAccess access, MailCo
             {
                 role = OrgRoles.NameOf(role),
                 stacks = invitee.Stacks ?? new Dictionary<string, IReadOnlyList<string>>(),
+                access_without_sso = request.AccessWithoutSso,
             }));
             outcomes[index] = new(email, invitation, null);
             created++;

@@ -34,6 +34,15 @@ public sealed class SsoConfiguration
     public string? OidcClientSecret { get; set; }
     public string OidcScopes { get; set; } = "openid email profile";
 
+    /// <summary>Where the SAML IdP metadata was imported from (shown again; fetched only when an admin imports).</summary>
+    public string? SamlIdpMetadataUrl { get; set; }
+
+    // Just-in-time membership
+    /// <summary>A verified address of a listed domain without an invitation joins as a Member on first SSO sign-in.</summary>
+    public bool JitEnabled { get; set; }
+    /// <summary>Lower-case domains confirmed by an Owner or Admin, one per line (exact match, no subdomains).</summary>
+    public string? JitDomains { get; set; }
+
     public DateTimeOffset CreatedAt { get; init; }
     public DateTimeOffset UpdatedAt { get; set; }
 }

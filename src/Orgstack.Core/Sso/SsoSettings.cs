@@ -170,7 +170,35 @@ public sealed class UpdateSsoSettings(OrgstackDbContext db, OrgAccess access, Or
     }
 }
 
-/// <summary>Marks a member as allowed (or not) to reach the organization without SSO (while strict mode is off).</summary>
+/// <summary>
+/// When "access without SSO" may be granted: the organization has an SSO connection (enabled or still being set up) and
+/// strict mode is off. Without SSO the flag means nothing; under strict mode nobody gets in without SSO, so granting it
+/// would only mislead. Taking it away (false) is always allowed.
+/// </summary>
+public static class SsoAccessRule
+{
+    public static readonly Error NoSso = Error.Validation("sso.access_without_sso.no_sso",
+        "\"Access without SSO\" applies only to organizations with single sign-on.", "access_without_sso",
+        "needs single sign-on to be set up for the organization.");
+    public static readonly Error Strict = Error.Validation("sso.access_without_sso.strict",
+        "\"Access without SSO\" cannot be granted while strict mode is on: every member must sign in through the identity provider.",
+        "access_without_sso", "is not available in strict mode.");
+    public static readonly Error NotOnYourself = Error.Forbidden("sso.access_without_sso.self",
+        "You cannot change your own single sign-on requirement; ask another Admin or the Owner.");
+
+    public static async Task<Error?> CheckAsync(OrgstackDbContext db, string organizationUid, CancellationToken ct)
+    {
+        var config = await db.SsoConfigurations.AsNoTracking().Where(c => c.OrganizationUid == organizationUid)
+            .Select(c => new { c.Strict }).FirstOrDefaultAsync(ct);
+        if (config is null) return NoSso;
+        return config.Strict ? Strict : null;
+    }
+}
+
+/// <summary>
+/// Marks a member as allowed (or not) to reach the organization without SSO (while strict mode is off). Granting follows
+/// <see cref="SsoAccessRule"/>; nobody changes their own flag.
+/// </summary>
 public sealed class SetMemberSsoAccess(OrgstackDbContext db, OrgAccess access, TimeProvider clock)
 {
     public async Task<Result<Membership>> HandleAsync(string organizationUid, string shareUid, bool allow, Actor actor, CancellationToken ct)
@@ -180,6 +208,8 @@ public sealed class SetMemberSsoAccess(OrgstackDbContext db, OrgAccess access, T
         if (!Ids.LooksValid(shareUid)) return MemberErrors.ShareNotFound;
         var membership = await db.Memberships.FirstOrDefaultAsync(m => m.Uid == shareUid && m.OrganizationUid == organizationUid, ct);
         if (membership is null) return MemberErrors.ShareNotFound;
+        if (membership.UserUid is not null && membership.UserUid == actor.UserUid) return SsoAccessRule.NotOnYourself;
+        if (allow && await SsoAccessRule.CheckAsync(db, organizationUid, ct) is { } refused) return refused;
         var now = clock.GetUtcNow();
         if (membership.AccessWithoutSso != allow)
         {

@@ -209,8 +209,14 @@ public static class ShareEndpoints
             if (m.ValueKind != JsonValueKind.String) return (null, ShareWire.Invalid("message", "message must be text."));
             message = m.GetString();
         }
+        var accessWithoutSso = false;
+        if (ShareWire.TryGet(share, "access_without_sso", out var a))
+        {
+            if (a.ValueKind is not (JsonValueKind.True or JsonValueKind.False)) return (null, ShareWire.Invalid("access_without_sso", "access_without_sso must be true or false."));
+            accessWithoutSso = a.GetBoolean();
+        }
         var invitees = order.Select(key => new InviteMembers.Invitee(raw[key], roles.GetValueOrDefault(key) ?? [],
             stacks.TryGetValue(key, out var s) ? s.ToDictionary(p => p.Key, p => (IReadOnlyList<string>)p.Value, StringComparer.Ordinal) : null)).ToList();
-        return (new InviteMembers.Request(organizationUid, invitees, message), null);
+        return (new InviteMembers.Request(organizationUid, invitees, message, accessWithoutSso), null);
     }
 }

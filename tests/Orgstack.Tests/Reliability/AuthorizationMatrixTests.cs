@@ -59,7 +59,7 @@ public sealed class AuthorizationMatrixTests(AppFactory app, ITestOutputHelper o
         ["PUT /v3/organizations/{organizationUid}/sso"] = new(OrgAdmin, (w, _, c) => c.PutAsync($"/v3/organizations/{w.OrgUid}/sso",
             new { sso = new { protocol = "oidc", enabled = false, oidc = new { issuer = "https://idp.example.test", client_id = "orgstack", client_secret = "not-a-real-secret" } } })),
         ["PUT /v3/organizations/{organizationUid}/share/{shareUid}/sso_access"] = new(OrgAdmin, async (w, _, c) =>
-            await c.PutAsync($"/v3/organizations/{w.OrgUid}/share/{(await FreshMemberAsync(w)).MembershipUid}/sso_access", new { share = new { access_without_sso = true } })),
+            await c.PutAsync($"/v3/organizations/{w.OrgUid}/share/{(await FreshMemberAsync(w)).MembershipUid}/sso_access", new { share = new { access_without_sso = false } })),
         ["GET /v3/organizations/{organizationUid}/plan"] = new(OrgAdmin, (w, _, c) => c.GetAsync($"/v3/organizations/{w.OrgUid}/plan")),
         ["GET /v3/organizations/{organizationUid}/users/export.csv"] = new(OrgAdmin, (w, _, c) => c.GetAsync($"/v3/organizations/{w.OrgUid}/users/export.csv")),
         ["GET /v3/organizations/{organizationUid}/stacks"] = new(OrgAdmin, (w, _, c) => c.GetAsync($"/v3/organizations/{w.OrgUid}/stacks")),

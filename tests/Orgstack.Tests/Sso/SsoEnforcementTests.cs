@@ -120,14 +120,53 @@ public sealed class SsoEnforcementTests(SsoIdpFixture idps) : IClassFixture<SsoI
     [Fact]
     public async Task Strict_PasswordSession_IsRefusedEvenWhenAllowedWithoutSso()
     {
-        var (org, owner, memberEmail, memberByPassword) = await EnforcedOrgAsync(strict: true);
-        var ownerSso = WithToken(await SamlSignInAsync(org, owner.AuthToken is null ? "" : (await app.ActorAsyncByToken(owner)).Email));
+        var (org, owner, memberEmail, memberByPassword) = await EnforcedOrgAsync(strict: false);
         var share = (await app.MembershipAsync(org, memberEmail))!.Uid;
-        (await ownerSso.PutAsync($"/v3/organizations/{org}/share/{share}/sso_access", new { share = new { access_without_sso = true } })).EnsureStatus(HttpStatusCode.OK);
+        (await owner.PutAsync($"/v3/organizations/{org}/share/{share}/sso_access", new { share = new { access_without_sso = true } })).EnsureStatus(HttpStatusCode.OK);
+        (await owner.PutAsync($"/v3/organizations/{org}/sso", new { sso = new { strict = true } })).EnsureStatus(HttpStatusCode.OK);
 
         (await memberByPassword.GetAsync($"/v3/organizations/{org}")).EnsureError(HttpStatusCode.Forbidden);
         (await owner.GetAsync($"/v3/organizations/{org}")).EnsureError(HttpStatusCode.Forbidden);
         (await WithToken(await SamlSignInAsync(org, memberEmail)).GetAsync($"/v3/organizations/{org}")).EnsureStatus(HttpStatusCode.OK);
+    }
+
+    [Fact]
+    public async Task AllowingAccessWithoutSso_InStrictMode_IsRefused()
+    {
+        var (org, owner, memberEmail, _) = await EnforcedOrgAsync(strict: true);
+        var ownerSso = WithToken(await SamlSignInAsync(org, await app.OwnerEmailAsync(org)));
+        var share = (await app.MembershipAsync(org, memberEmail))!.Uid;
+
+        var error = (await ownerSso.PutAsync($"/v3/organizations/{org}/share/{share}/sso_access", new { share = new { access_without_sso = true } }))
+            .EnsureError(HttpStatusCode.UnprocessableEntity);
+
+        Assert.NotNull(error["errors"]!["access_without_sso"]);
+        Assert.False((await app.MembershipAsync(org, memberEmail))!.AccessWithoutSso);
+    }
+
+    [Fact]
+    public async Task AllowingAccessWithoutSso_OnYourself_IsForbidden()
+    {
+        var (org, owner) = await app.SamlOrganizationAsync(idps);
+        var admin = (await app.AddMemberAsync(org.Uid, owner, MembersScenario.Unique("admin"), Orgstack.Core.Organizations.OrgRole.Admin)).Email;
+        var adminApi = await app.SignedInAsync(admin);
+        var share = (await app.MembershipAsync(org.Uid, admin))!.Uid;
+
+        (await adminApi.PutAsync($"/v3/organizations/{org.Uid}/share/{share}/sso_access", new { share = new { access_without_sso = true } }))
+            .EnsureError(HttpStatusCode.Forbidden);
+        Assert.False((await app.MembershipAsync(org.Uid, admin))!.AccessWithoutSso);
+    }
+
+    [Fact]
+    public async Task AllowingAccessWithoutSso_WithoutSso_IsRefused()
+    {
+        var (org, owner) = await app.NewOrganizationAsync();
+        var member = (await app.AddMemberAsync(org.Uid, owner, MembersScenario.Unique("member"))).Email;
+        var api = await app.SignedInAsync(owner.Email);
+        var share = (await app.MembershipAsync(org.Uid, member))!.Uid;
+
+        (await api.PutAsync($"/v3/organizations/{org.Uid}/share/{share}/sso_access", new { share = new { access_without_sso = true } }))
+            .EnsureError(HttpStatusCode.UnprocessableEntity);
     }
 
     [Fact]

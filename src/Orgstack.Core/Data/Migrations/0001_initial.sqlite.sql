@@ -133,6 +133,9 @@ CREATE TABLE "sso_configurations" (
     "oidc_client_id" TEXT NULL,
     "oidc_client_secret" TEXT NULL,
     "oidc_scopes" TEXT NOT NULL,
+    "saml_idp_metadata_url" TEXT NULL,
+    "jit_enabled" INTEGER NOT NULL,
+    "jit_domains" TEXT NULL,
     "created_at" INTEGER NOT NULL,
     "updated_at" INTEGER NOT NULL,
     CONSTRAINT "FK_sso_configurations_organizations_organization_uid" FOREIGN KEY ("organization_uid") REFERENCES "organizations" ("uid") ON DELETE CASCADE
