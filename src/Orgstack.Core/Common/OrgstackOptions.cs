@@ -27,6 +27,11 @@ public sealed class SsoOptions
 {
     /// <summary>Identity provider URLs (OIDC issuer, discovery, JWKS, token endpoint) must be https. Off only for tests.</summary>
     public bool RequireHttps { get; set; } = true;
+    /// <summary>
+    /// Lets the server reach identity providers on loopback and private addresses (metadata, discovery, keys, tokens).
+    /// Off: such addresses are refused (SSRF guard). On only for tests with IdPs on 127.0.0.1.
+    /// </summary>
+    public bool AllowLocalIdp { get; set; }
     /// <summary>Tolerated clock difference with identity providers.</summary>
     public int ClockSkewSeconds { get; set; } = 120;
     /// <summary>How long a started sign-in may take at the identity provider.</summary>

@@ -126,10 +126,16 @@ public sealed class OidcRelyingParty(OrgstackDbContext db, OrgstackOptions optio
             var discovery = await DiscoverAsync(config.OidcIssuer, ct);
             var verifier = protection.CreateProtector(VerifierPurpose).Unprotect(request.PkceVerifier!);
             var secret = protection.CreateProtector(SecretPurpose).Unprotect(config.OidcClientSecret);
-            var idToken = await ExchangeAsync(discovery, config.OidcClientId, secret, code, RedirectUri(organizationUid), verifier, ct);
+            var (idToken, accessToken) = await ExchangeAsync(discovery, config.OidcClientId, secret, code, RedirectUri(organizationUid), verifier, ct);
             if (idToken is null) return SsoErrors.Rejected;
             var claims = await ValidateIdTokenAsync(config.OidcIssuer, config.OidcClientId, idToken, request.Nonce!, ct);
             if (claims is null) return SsoErrors.Rejected;
+            // The ID token has no email: ask UserInfo (OIDC Core 5.3), whose sub must be the ID token's (5.3.2).
+            if (claims.Value.Email is null && !string.IsNullOrEmpty(discovery.UserInfoEndpoint) && accessToken is not null)
+            {
+                claims = await UserInfoAsync(discovery.UserInfoEndpoint, accessToken, claims.Value, ct);
+                if (claims is null) return SsoErrors.Rejected;
+            }
             return new SsoIdentity(organizationUid, config.OidcIssuer, claims.Value.Sub, claims.Value.Email, claims.Value.EmailVerified,
                 claims.Value.GivenName, claims.Value.FamilyName);
         }
@@ -150,7 +156,32 @@ public sealed class OidcRelyingParty(OrgstackDbContext db, OrgstackOptions optio
         return discovery;
     }
 
-    private async Task<string?> ExchangeAsync(OpenIdConnectConfiguration discovery, string clientId, string secret, string code,
+    /// <summary>The UserInfo claims merged into the ID token's; null when UserInfo answers for another subject or not as JSON.</summary>
+    private async Task<IdTokenClaims?> UserInfoAsync(string endpoint, string accessToken, IdTokenClaims fromIdToken, CancellationToken ct)
+    {
+        if (options.Sso.RequireHttps && !endpoint.StartsWith("https://", StringComparison.Ordinal)) return null;
+        using var message = new HttpRequestMessage(HttpMethod.Get, endpoint);
+        message.Headers.Authorization = new AuthenticationHeaderValue("Bearer", accessToken);
+        message.Headers.Accept.ParseAdd("application/json");
+        using var client = http.CreateClient(HttpClientName);
+        using var response = await client.SendAsync(message, ct);
+        if (!response.IsSuccessStatusCode || response.Content.Headers.ContentType?.MediaType != "application/json") return null;
+        var body = await response.Content.ReadAsStringAsync(ct);
+        if (body.Length > 100_000) return null;
+        using var json = JsonDocument.Parse(body);
+        var root = json.RootElement;
+        if (root.ValueKind != JsonValueKind.Object) return null;
+        string? Text(string name) => root.TryGetProperty(name, out var v) && v.ValueKind == JsonValueKind.String ? v.GetString() : null;
+        if (Text("sub") is not { } sub || sub != fromIdToken.Sub) return null;
+        var verified = root.TryGetProperty("email_verified", out var ev) && ev.ValueKind == JsonValueKind.True;
+        return fromIdToken with
+        {
+            Email = Text("email"), EmailVerified = verified,
+            GivenName = fromIdToken.GivenName ?? Text("given_name"), FamilyName = fromIdToken.FamilyName ?? Text("family_name"),
+        };
+    }
+
+    private async Task<(string? IdToken, string? AccessToken)> ExchangeAsync(OpenIdConnectConfiguration discovery, string clientId, string secret, string code,
         string redirectUri, string verifier, CancellationToken ct)
     {
         using var message = new HttpRequestMessage(HttpMethod.Post, discovery.TokenEndpoint)
@@ -168,12 +199,13 @@ public sealed class OidcRelyingParty(OrgstackDbContext db, OrgstackOptions optio
         message.Headers.Authorization = new AuthenticationHeaderValue("Basic", basic);
         using var client = http.CreateClient(HttpClientName);
         using var response = await client.SendAsync(message, ct);
-        if (!response.IsSuccessStatusCode) return null;
+        if (!response.IsSuccessStatusCode) return (null, null);
         var body = await response.Content.ReadAsStringAsync(ct);
-        if (body.Length > 200_000) return null;
+        if (body.Length > 200_000) return (null, null);
         using var json = JsonDocument.Parse(body);
-        return json.RootElement.ValueKind == JsonValueKind.Object && json.RootElement.TryGetProperty("id_token", out var token)
-               && token.ValueKind == JsonValueKind.String ? token.GetString() : null;
+        if (json.RootElement.ValueKind != JsonValueKind.Object) return (null, null);
+        string? Text(string name) => json.RootElement.TryGetProperty(name, out var v) && v.ValueKind == JsonValueKind.String ? v.GetString() : null;
+        return (Text("id_token"), Text("access_token"));
     }
 
     public readonly record struct IdTokenClaims(string Sub, string? Email, bool EmailVerified, string? GivenName, string? FamilyName);

@@ -114,8 +114,13 @@ public sealed class SsoCompletion(OrgstackDbContext db, SessionTokens sessions, 
                 return await RefuseAsync(identity, "unverified_email", now, ct);
             var email = Emails.Normalize(identity.Email!);
             membership = await db.Memberships.FirstOrDefaultAsync(m => m.OrganizationUid == org && m.Email == email, ct);
-            if (membership is null) return await RefuseAsync(identity, "not_invited", now, ct);
-            if (membership.Status == MembershipStatus.Pending)
+            if (membership is null)
+            {
+                var joined = await JoinJustInTimeAsync(config, email, identity, actor, now, ct);
+                if (joined.Reason is not null) return await RefuseAsync(identity, joined.Reason, now, ct);
+                (user, membership) = (joined.User!, joined.Membership!);
+            }
+            else if (membership.Status == MembershipStatus.Pending)
             {
                 if (membership.InvitationExpiresAt is { } expires && expires <= now) return await RefuseAsync(identity, "invitation_expired", now, ct);
                 user = await db.Users.FirstOrDefaultAsync(u => u.Email == email, ct);
@@ -166,6 +171,40 @@ public sealed class SsoCompletion(OrgstackDbContext db, SessionTokens sessions, 
         await db.SaveChangesAsync(ct);
         await tx.CommitAsync(ct);
         return (user, token);
+    }
+
+    /// <summary>
+    /// Just-in-time membership: with it on, a verified address of a domain the Owner listed (exact match, no subdomains)
+    /// that has no invitation joins as a Member with a new account. An address that already has an Orgstack account is
+    /// never joined this way (it must be invited and accept: no account is put into an organization without its owner's
+    /// consent). The plan's user limit is checked under the organization's row lock.
+    /// </summary>
+    private async Task<(User? User, Membership? Membership, string? Reason)> JoinJustInTimeAsync(SsoConfiguration config, string email,
+        SsoIdentity identity, Actor actor, DateTimeOffset now, CancellationToken ct)
+    {
+        var org = config.OrganizationUid;
+        var domain = email[(email.LastIndexOf('@') + 1)..];
+        if (!config.JitEnabled || config.JitDomains is null || !config.JitDomains.Split('\n').Contains(domain, StringComparer.Ordinal))
+            return (null, null, "not_invited");
+        if (await db.Users.AnyAsync(u => u.Email == email, ct)) return (null, null, "jit_existing_account");
+        await Invitations.InvitationLinks.LockOrganizationAsync(db, org, ct);
+        var maxUsers = await db.Organizations.Where(o => o.Uid == org).Select(o => o.MaxUsers).FirstAsync(ct);
+        if (await db.Memberships.CountAsync(m => m.OrganizationUid == org, ct) >= maxUsers) return (null, null, "jit_user_limit");
+        var user = new User
+        {
+            Uid = Ids.New(), Email = email, FirstName = Clip(identity.FirstName), LastName = Clip(identity.LastName), CreatedAt = now, UpdatedAt = now,
+        };
+        var membership = new Membership
+        {
+            Uid = Ids.New(), OrganizationUid = org, Email = email, UserUid = user.Uid, Role = Organizations.OrgRole.Member,
+            Status = MembershipStatus.Accepted, InvitedAt = now, AcceptedAt = now, CreatedAt = now, UpdatedAt = now,
+        };
+        membership.SetName(user.FirstName, user.LastName);
+        db.Users.Add(user);
+        db.Memberships.Add(membership);
+        db.AuditEvents.Add(Audit.Audit.Event(actor, now, org, "user", "create_account", "user", user.Uid, user.Email, new { via = "sso_jit" }));
+        db.AuditEvents.Add(Audit.Audit.Event(actor, now, org, "sso", "jit_join", "membership", membership.Uid, email, new { domain, role = "member" }));
+        return (user, membership, null);
     }
 
     /// <summary>Audits a refused sign-in (in its own statement) and answers with the generic error.</summary>

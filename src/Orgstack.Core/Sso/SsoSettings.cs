@@ -40,14 +40,24 @@ public sealed record UpdateSsoRequest(
     string? OidcIssuer,
     string? OidcClientId,
     string? OidcClientSecret,
-    string? OidcScopes);
+    string? OidcScopes,
+    string? SamlIdpMetadataUrl = null,
+    string? SamlIdpMetadataXml = null,
+    bool? JitEnabled = null,
+    IReadOnlyList<string>? JitDomains = null);
 
 /// <summary>
 /// Creates or changes an organization's SSO settings. Changing the identity provider clears the tested mark and is
 /// refused while SSO is enforced; turning SSO on needs a successful test sign-in of the current settings.
 /// </summary>
-public sealed class UpdateSsoSettings(OrgstackDbContext db, OrgAccess access, OrgstackOptions options, IDataProtectionProvider protection, TimeProvider clock)
+public sealed class UpdateSsoSettings(OrgstackDbContext db, OrgAccess access, OrgstackOptions options, IDataProtectionProvider protection,
+    SamlMetadataImport metadataImport, TimeProvider clock)
 {
+    public static readonly Error JitWithoutDomains = Error.Validation("sso.jit_domains",
+        "Just-in-time membership needs at least one confirmed email domain.", "jit_domains");
+    public static readonly Error BadJitDomain = Error.Validation("sso.jit_domains",
+        "Each domain must be a plain domain name such as example.com (at most 50 domains).", "jit_domains");
+
     public static readonly Error NotTested = Error.Validation("sso.not_tested",
         "Sign in through the identity provider once (a test) before turning single sign-on on.", "enabled");
     public static readonly Error ChangeWhileEnabled = Error.Conflict("sso.enabled",
@@ -57,6 +67,31 @@ public sealed class UpdateSsoSettings(OrgstackDbContext db, OrgAccess access, Or
     {
         var admin = await access.AdminAsync(request.OrganizationUid, actor, ct);
         if (!admin.IsSuccess) return admin.Error!;
+        // Just-in-time membership lets people nobody invited join: only the Owner decides which domains may.
+        if ((request.JitEnabled is not null || request.JitDomains is not null) && !admin.Value!.IsOwner) return CommonErrors.NotOwner;
+        string? jitDomains = null;
+        if (request.JitDomains is not null)
+        {
+            var domains = request.JitDomains.Select(d => d.Trim().TrimStart('@').ToLowerInvariant()).Where(d => d.Length > 0).Distinct().ToList();
+            if (domains.Count > 50 || domains.Any(d => !IsDomain(d))) return BadJitDomain;
+            jitDomains = string.Join('\n', domains);
+        }
+        string? metadataUrl = null;
+        if (request.SamlIdpMetadataUrl is not null || request.SamlIdpMetadataXml is not null)
+        {
+            var imported = request.SamlIdpMetadataUrl is { } url
+                ? await metadataImport.FetchAsync(url.Trim(), ct)
+                : SamlMetadataImport.Parse(request.SamlIdpMetadataXml!);
+            if (!imported.IsSuccess) return imported.Error!;
+            metadataUrl = request.SamlIdpMetadataUrl?.Trim();
+            // Fields given explicitly win over the metadata.
+            request = request with
+            {
+                SamlIdpEntityId = request.SamlIdpEntityId ?? imported.Value!.EntityId,
+                SamlIdpSsoUrl = request.SamlIdpSsoUrl ?? imported.Value!.SsoUrl,
+                SamlIdpCertificates = request.SamlIdpCertificates ?? imported.Value!.Certificates,
+            };
+        }
         var now = clock.GetUtcNow();
         var config = await db.SsoConfigurations.FirstOrDefaultAsync(c => c.OrganizationUid == request.OrganizationUid, ct);
         var isNew = config is null;
@@ -127,6 +162,12 @@ public sealed class UpdateSsoSettings(OrgstackDbContext db, OrgAccess access, Or
             config.OidcScopes = string.Join(' ', scopes);
         }
 
+        if (metadataUrl is not null) config.SamlIdpMetadataUrl = metadataUrl;
+        else if (request.SamlIdpMetadataXml is not null) config.SamlIdpMetadataUrl = null;
+        if (jitDomains is not null) config.JitDomains = jitDomains.Length == 0 ? null : jitDomains;
+        if (request.JitEnabled is { } jit) config.JitEnabled = jit;
+        if (config.JitEnabled && config.JitDomains is null) return JitWithoutDomains;
+
         var enabled = request.Enabled ?? config.Enabled;
         if (changedIdp && wasEnabled && enabled) return ChangeWhileEnabled;
         if (changedIdp) config.TestedAt = null;
@@ -141,15 +182,22 @@ public sealed class UpdateSsoSettings(OrgstackDbContext db, OrgAccess access, Or
         if (isNew) db.SsoConfigurations.Add(config);
 
         db.AuditEvents.Add(Audit.Audit.Event(actor, now, request.OrganizationUid, "sso", "update_settings", "organization", request.OrganizationUid, null,
-            new { protocol = config.Protocol.ToString().ToLowerInvariant(), enabled = config.Enabled, strict = config.Strict, idp_changed = changedIdp }));
+            new
+            {
+                protocol = config.Protocol.ToString().ToLowerInvariant(), enabled = config.Enabled, strict = config.Strict, idp_changed = changedIdp,
+                jit = config.JitEnabled, jit_domains = config.JitDomains?.Split('\n') ?? [], metadata_url = metadataUrl,
+            }));
         await db.SaveChangesAsync(ct);
         return GetSsoSettings.View(options, request.OrganizationUid, config);
     }
 
-    private bool IsIdpUrl(string value) =>
-        value.Length <= 500 && Uri.TryCreate(value, UriKind.Absolute, out var uri)
-        && (uri.Scheme == Uri.UriSchemeHttps || (!options.Sso.RequireHttps && uri.Scheme == Uri.UriSchemeHttp))
-        && string.IsNullOrEmpty(uri.UserInfo) && string.IsNullOrEmpty(uri.Fragment);
+    private bool IsIdpUrl(string value) => SsoOutbound.IsIdpUrl(options, value);
+
+    /// <summary>A plain DNS name with at least two labels: letters, digits and inner hyphens (IDNs in their xn-- form).</summary>
+    public static bool IsDomain(string value) =>
+        value.Length <= 253 && value.Contains('.') && value.Split('.').All(label =>
+            label.Length is > 0 and <= 63 && label.All(c => char.IsAsciiLetterLower(c) || char.IsAsciiDigit(c) || c == '-')
+            && label[0] != '-' && label[^1] != '-');
 
     private static byte[]? CertificateDer(string text)
     {

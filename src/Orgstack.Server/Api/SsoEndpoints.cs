@@ -29,11 +29,20 @@ public static class SsoEndpoints
                 certificates = ShareWire.Strings(certs);
                 if (certificates is null) return ShareWire.Invalid("idp_certificates", "idp_certificates must be an array of strings.");
             }
+            var jit = Object(sso, "jit");
+            List<string>? domains = null;
+            if (jit is { } j && j.TryGetProperty("domains", out var list))
+            {
+                domains = ShareWire.Strings(list);
+                if (domains is null) return ShareWire.Invalid("jit_domains", "jit.domains must be an array of domain names.");
+            }
             var request = new UpdateSsoRequest(organizationUid,
                 String(sso, "protocol"), Bool(sso, "enabled"), Bool(sso, "strict"),
                 saml is { } a ? String(a, "idp_entity_id") : null, saml is { } b ? String(b, "idp_sso_url") : null, certificates,
                 oidc is { } c ? String(c, "issuer") : null, oidc is { } d ? String(d, "client_id") : null,
-                oidc is { } e ? String(e, "client_secret") : null, oidc is { } f ? String(f, "scopes") : null);
+                oidc is { } e ? String(e, "client_secret") : null, oidc is { } f ? String(f, "scopes") : null,
+                saml is { } g ? String(g, "metadata_url") : null, saml is { } h ? String(h, "metadata_xml") : null,
+                jit is { } k ? Bool(k, "enabled") : null, domains);
             return ApiResults.From(await update.HandleAsync(request, http.Actor()!, ct), v => new { notice = "Single sign-on settings saved.", sso = Wire(v) });
         }).WithSummary("Create or change the organization's single sign-on settings; turn it on (after a test sign-in), off, strict.");
 
@@ -64,6 +73,7 @@ public static class SsoEndpoints
             {
                 ["idp_entity_id"] = c?.SamlIdpEntityId,
                 ["idp_sso_url"] = c?.SamlIdpSsoUrl,
+                ["metadata_url"] = c?.SamlIdpMetadataUrl,
                 ["idp_certificates"] = view.Certificates.Select(x => new Dictionary<string, object?>
                 {
                     ["subject"] = x.Subject,
@@ -81,6 +91,11 @@ public static class SsoEndpoints
                 ["client_secret_set"] = c?.OidcClientSecret is not null,
                 ["scopes"] = c?.OidcScopes,
                 ["redirect_uri"] = view.OidcRedirectUri,
+            },
+            ["jit"] = new Dictionary<string, object?>
+            {
+                ["enabled"] = c?.JitEnabled ?? false,
+                ["domains"] = c?.JitDomains?.Split('\n') ?? [],
             },
         };
     }

@@ -18,8 +18,9 @@ public sealed class SsoModule : IServerModule
 
     public void AddServices(WebApplicationBuilder builder)
     {
-        builder.Services.AddHttpClient(OidcRelyingParty.HttpClientName, c => c.Timeout = TimeSpan.FromSeconds(10))
-            .ConfigurePrimaryHttpMessageHandler(() => new SocketsHttpHandler { AllowAutoRedirect = false, UseProxy = false, UseCookies = false });
+        builder.Services.AddHttpClient(OidcRelyingParty.HttpClientName, c => c.Timeout = SsoOutbound.Timeout)
+            .ConfigurePrimaryHttpMessageHandler(services => SsoOutbound.CreateHandler(services.GetRequiredService<OrgstackOptions>()));
+        builder.Services.AddScoped<SamlMetadataImport>();
         builder.Services.AddSingleton<OidcMetadataCache>();
         builder.Services.AddScoped<SsoLogins>();
         builder.Services.AddScoped<SsoCompletion>();

@@ -15,6 +15,7 @@ public class SsoAppFactory : AppFactory
     public SsoAppFactory()
     {
         Settings["Orgstack:Sso:RequireHttps"] = "false";
+        Settings["Orgstack:Sso:AllowLocalIdp"] = "true";
         Settings["Orgstack:Sso:KeyRefetchSeconds"] = "1";
     }
 }
