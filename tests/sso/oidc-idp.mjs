@@ -16,6 +16,7 @@ let signing;          // { privateKey, jwk }
 let provider;
 let issuer;
 const stranger = await jose.generateKeyPair('RS256', { extractable: true });
+const strangerEc = await jose.generateKeyPair('ES256', { extractable: true });
 
 async function newKey() {
   keyNumber += 1;
@@ -46,6 +47,10 @@ async function tamper(idToken) {
     case 'missing-nonce': { const { nonce, ...rest } = payload; return resign(rest); }
     case 'expired': return resign({ ...payload, iat: now - 7200, exp: now - 3600 });
     case 'email-unverified': return resign({ ...payload, email_verified: false });
+    case 'no-email':
+    case 'userinfo-bad-sub':
+    case 'userinfo-unverified': { const { email, email_verified, ...rest } = payload; return resign(rest); }
+    case 'es256-stranger': return resign(payload, { alg: 'ES256', kid: signing.jwk.kid }, strangerEc.privateKey);
     case 'kid-absent': return resign(payload, { alg: 'RS256' });
     case 'invalid-sig': {
       const [h, p, s] = idToken.split('.');
@@ -89,6 +94,8 @@ function build() {
     await next();
     if (ctx.path === '/token' && ctx.body && ctx.body.id_token && mode !== 'none') ctx.body.id_token = await tamper(ctx.body.id_token);
     if (ctx.path === '/.well-known/openid-configuration' && mode === 'discovery-issuer-mismatch' && ctx.body) ctx.body.issuer = 'http://127.0.0.1:1/elsewhere';
+    if (ctx.path === '/me' && ctx.body && mode === 'userinfo-bad-sub') ctx.body = { ...ctx.body, sub: 'someone-else' };
+    if (ctx.path === '/me' && ctx.body && mode === 'userinfo-unverified') ctx.body = { ...ctx.body, email_verified: false };
   });
   return p;
 }

@@ -86,6 +86,19 @@ const server = http.createServer(async (req, res) => {
       res.writeHead(200, { 'content-type': 'application/samlmetadata+xml' });
       return res.end(idp.getMetadata());
     }
+    if (url.pathname === '/_test/redirect') {               // SSRF tests: a redirect to wherever the test says
+      res.writeHead(302, { location: url.searchParams.get('to') || '/metadata' });
+      return res.end();
+    }
+    if (url.pathname === '/_test/big-metadata') {           // SSRF tests: more than the SP reads (600 KB)
+      res.writeHead(200, { 'content-type': 'application/samlmetadata+xml' });
+      return res.end(`${idp.getMetadata()}<!-- ${'x'.repeat(600 * 1024)} -->`);
+    }
+    if (url.pathname === '/_test/slow-metadata') {          // SSRF tests: an answer that never ends
+      res.writeHead(200, { 'content-type': 'application/samlmetadata+xml' });
+      res.write('<?xml version="1.0"?>');
+      return;
+    }
     if (url.pathname === '/_test/sp') {
       const o = await readJson(req);
       buildSp(o.entityId, o.acs);

@@ -267,6 +267,11 @@ public sealed class SamlServiceProvider(OrgstackDbContext db, OrgstackOptions op
     /// </summary>
     private static bool Verify(XmlDocument document, XmlElement signatureElement, XmlElement signed, string id, IReadOnlyList<X509Certificate2> certificates)
     {
+        // KeyInfo is never used, but a RetrievalMethod, an Object or any URI inside the signature other than the one
+        // Reference is a request to fetch or process something: refuse the message outright (S27).
+        if (signatureElement.SelectNodes(".//*[local-name()='RetrievalMethod' or local-name()='Object' or local-name()='XPath' or local-name()='XSLT']")!.Count > 0)
+            return false;
+        if (signatureElement.SelectNodes(".//@URI")!.Count != 1) return false;
         var signedXml = new StrictSignedXml(document, signed, id);
         signedXml.LoadXml(signatureElement);
         var info = signedXml.SignedInfo;

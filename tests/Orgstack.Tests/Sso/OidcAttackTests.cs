@@ -63,6 +63,9 @@ public sealed class OidcAttackTests(SsoIdpFixture idps) : IClassFixture<SsoIdpFi
     [Fact] public Task O40_UnknownKid_IsRejectedAfterOneRefetch() => RefusedWithTokenModeAsync("unknown-kid");
     [Fact] public Task O15_StrangerKeyWithKnownKid_IsRejected() => RefusedWithTokenModeAsync("stranger-same-kid");
     [Fact] public Task O41_EmailNotVerified_NeverLinksInvitation() => RefusedWithTokenModeAsync("email-unverified");
+    [Fact] public Task O41_UserInfoEmailNotVerified_NeverLinksInvitation() => RefusedWithTokenModeAsync("userinfo-unverified");
+    [Fact] public Task O11_UserInfoSubDiffersFromIdTokenSub_IsRejected() => RefusedWithTokenModeAsync("userinfo-bad-sub");
+    [Fact] public Task O22_Es256SignatureByStrangerKey_IsRejected() => RefusedWithTokenModeAsync("es256-stranger");
 
     /// <summary>Signs in at the OP and returns the callback URL, for tests that tamper with it.</summary>
     private async Task<(string OrgUid, string Email, SsoBrowser Browser, Uri Back)> AtCallbackAsync()

@@ -90,6 +90,20 @@ public sealed class OidcSignInTests(SsoIdpFixture idps) : IClassFixture<SsoIdpFi
         Assert.Equal(1, await app.SsoSessionCountAsync());
     }
 
+    // O1/O13/O23: the ID token carries no email; UserInfo (Bearer access token) supplies it, for the same sub.
+    [Fact]
+    public async Task OidcSignIn_IdTokenWithoutEmail_ReadsUserInfoAndLinksInvitation()
+    {
+        var (org, owner) = await app.OidcOrganizationAsync(idps);
+        var email = await app.InvitePersonAsync(org.Uid, owner);
+        await idps.OidcModeAsync("no-email");
+        using var browser = new SsoBrowser(app);
+
+        SsoSessionToken(await SignInAsync(browser, org.Uid, email));
+
+        Assert.True(await app.SsoLinkedAsync(org.Uid, email));
+    }
+
     [Fact]
     public async Task OidcSignIn_KidAbsentWithSingleKey_IsAccepted()
     {

@@ -396,6 +396,75 @@ public sealed class SamlAttackTests(SsoIdpFixture idps) : IClassFixture<SsoIdpFi
         using (attempt.Browser) await AssertRefusedAsync(attempt, await attempt.Browser.PostAcsAsync(attempt.OrgUid, "%%%not base64%%%"));
     }
 
+    // S27: dangerous signature features. Each is refused before anything is fetched or transformed.
+    private const string DsNs = "http://www.w3.org/2000/09/xmldsig#";
+
+    private static string EditSignature(string xml, Action<XmlDocument, XmlElement> edit)
+    {
+        var doc = Parse(xml);
+        edit(doc, (XmlElement)doc.GetElementsByTagName("Signature", DsNs)[0]!);
+        return doc.OuterXml;
+    }
+
+    [Fact]
+    public Task S27_XPathTransformInReference_IsRejected() => RefusedAsync(a => new { inResponseTo = a.RequestId, nameId = a.Email }, xml =>
+        EditSignature(xml, (doc, signature) =>
+        {
+            var transforms = (XmlElement)signature.GetElementsByTagName("Transforms", DsNs)[0]!;
+            var transform = doc.CreateElement("ds", "Transform", DsNs);
+            transform.SetAttribute("Algorithm", "http://www.w3.org/TR/1999/REC-xpath-19991116");
+            var xpath = doc.CreateElement("ds", "XPath", DsNs);
+            xpath.InnerText = "not(ancestor-or-self::*[local-name()='NameID'])";
+            transform.AppendChild(xpath);
+            transforms.AppendChild(transform);
+        }));
+
+    [Fact]
+    public Task S27_XsltTransformInReference_IsRejected() => RefusedAsync(a => new { inResponseTo = a.RequestId, nameId = a.Email }, xml =>
+        EditSignature(xml, (doc, signature) =>
+        {
+            var transforms = (XmlElement)signature.GetElementsByTagName("Transforms", DsNs)[0]!;
+            var transform = doc.CreateElement("ds", "Transform", DsNs);
+            transform.SetAttribute("Algorithm", "http://www.w3.org/TR/1999/REC-xslt-19991116");
+            transform.InnerXml = "<xsl:stylesheet xmlns:xsl=\"http://www.w3.org/1999/XSL/Transform\" version=\"1.0\"><xsl:template match=\"/\"><xsl:copy-of select=\"document('http://169.254.169.254/')\"/></xsl:template></xsl:stylesheet>";
+            transforms.AppendChild(transform);
+        }));
+
+    // KeyInfo is outside SignedInfo, so the signature itself still verifies: only the explicit refusal stops this one.
+    [Fact]
+    public Task S27_RetrievalMethodInKeyInfo_IsRejected() => RefusedAsync(a => new { inResponseTo = a.RequestId, nameId = a.Email }, xml =>
+        EditSignature(xml, (doc, signature) =>
+        {
+            var keyInfo = doc.CreateElement("ds", "KeyInfo", DsNs);
+            var retrieval = doc.CreateElement("ds", "RetrievalMethod", DsNs);
+            retrieval.SetAttribute("URI", "http://169.254.169.254/latest/meta-data/");
+            keyInfo.AppendChild(retrieval);
+            signature.AppendChild(keyInfo);
+        }));
+
+    [Fact]
+    public Task S27_ExternalReferenceUri_IsRejected() => RefusedAsync(a => new { inResponseTo = a.RequestId, nameId = a.Email }, xml =>
+        EditSignature(xml, (_, signature) =>
+            ((XmlElement)signature.GetElementsByTagName("Reference", DsNs)[0]!).SetAttribute("URI", "http://169.254.169.254/latest/meta-data/")));
+
+    // S30: the ACS never redirects where RelayState says; success always lands on the console.
+    [Fact]
+    public async Task S30_RelayStateWithExternalUrl_IsNeverFollowed()
+    {
+        var attempt = await StartAsync();
+        using (attempt.Browser)
+        {
+            var xml = await idps.SamlResponseXmlAsync(new { inResponseTo = attempt.RequestId, nameId = attempt.Email });
+            using var response = await attempt.Browser.App.PostAsync($"/sso/{attempt.OrgUid}/saml/acs", new FormUrlEncodedContent(new Dictionary<string, string>
+            {
+                ["SAMLResponse"] = Convert.ToBase64String(System.Text.Encoding.UTF8.GetBytes(xml)),
+                ["RelayState"] = "https://evil.example/phish",
+            }));
+            SsoSessionToken(response);
+            Assert.Equal("/", response.Headers.Location!.OriginalString);
+        }
+    }
+
     /// <summary>The forged NameID: the other invited person of the attempt in progress.</summary>
     private string VictimOf(string xml)
     {

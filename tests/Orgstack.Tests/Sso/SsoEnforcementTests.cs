@@ -148,7 +148,7 @@ public sealed class SsoEnforcementTests(SsoIdpFixture idps) : IClassFixture<SsoI
     public async Task AllowingAccessWithoutSso_OnYourself_IsForbidden()
     {
         var (org, owner) = await app.SamlOrganizationAsync(idps);
-        var admin = (await app.AddMemberAsync(org.Uid, owner, MembersScenario.Unique("admin"), Orgstack.Core.Organizations.OrgRole.Admin)).Email;
+        var admin = (await app.AddMemberAsync(org.Uid, owner, MembersScenario.Unique("admin"), "admin")).Email;
         var adminApi = await app.SignedInAsync(admin);
         var share = (await app.MembershipAsync(org.Uid, admin))!.Uid;
 
