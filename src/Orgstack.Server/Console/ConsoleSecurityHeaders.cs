@@ -17,7 +17,8 @@ public sealed class ConsoleSecurityHeaders(RequestDelegate next, OrgstackOptions
     public async Task InvokeAsync(HttpContext context)
     {
         var request = context.Request;
-        if (!HttpMethods.IsGet(request.Method) && !HttpMethods.IsHead(request.Method) && !HttpMethods.IsOptions(request.Method) && IsCrossSite(request))
+        if (!HttpMethods.IsGet(request.Method) && !HttpMethods.IsHead(request.Method) && !HttpMethods.IsOptions(request.Method) && IsCrossSite(request)
+            && !IsSamlAcs(request.Path))
         {
             context.Response.StatusCode = StatusCodes.Status403Forbidden;
             context.Response.ContentType = "text/plain; charset=utf-8";
@@ -40,6 +41,14 @@ public sealed class ConsoleSecurityHeaders(RequestDelegate next, OrgstackOptions
         });
         await next(context);
     }
+
+    /// <summary>
+    /// The SAML assertion consumer (<c>/sso/{org}/saml/acs</c>) exists to receive the IdP's cross-site POST; it is bound
+    /// to the browser by its own correlation cookie and the AuthnRequest ID, not by the origin.
+    /// </summary>
+    private static bool IsSamlAcs(PathString path) =>
+        path.Value is { } p && p.StartsWith("/sso/", StringComparison.Ordinal) && p.EndsWith("/saml/acs", StringComparison.Ordinal)
+        && p.Count(c => c == '/') == 4;
 
     /// <summary>
     /// Fetch metadata first (browsers send it whatever the referrer policy); then the Origin header, except "null",

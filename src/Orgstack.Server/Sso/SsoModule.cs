@@ -15,6 +15,9 @@ namespace Orgstack.Server.Sso;
 public sealed class SsoModule : IServerModule
 {
     public const string CorrelationCookie = "orgstack_sso";
+    /// <summary>Where to land after a successful sign-in (a local path only, e.g. the SSO settings page after a test).</summary>
+    public const string ReturnCookie = "orgstack_sso_return";
+    public const string RepostField = "orgstack_repost";
 
     public void AddServices(WebApplicationBuilder builder)
     {
@@ -35,6 +38,7 @@ public sealed class SsoModule : IServerModule
         sso.MapGet("/{organizationUid}/oidc/start", async (string organizationUid, HttpContext http, OidcRelyingParty oidc, CancellationToken ct) =>
         {
             var browser = NewCorrelation(http);
+            RememberReturn(http);
             var started = await oidc.StartAsync(organizationUid, browser, ct);
             return started.IsSuccess ? Results.Redirect(started.Value!) : Failed(http);
         });
@@ -50,6 +54,7 @@ public sealed class SsoModule : IServerModule
         sso.MapGet("/{organizationUid}/saml/start", async (string organizationUid, HttpContext http, SamlServiceProvider saml, CancellationToken ct) =>
         {
             var browser = NewCorrelation(http);
+            RememberReturn(http);
             var started = await saml.StartAsync(organizationUid, browser, ct);
             return started.IsSuccess ? Results.Redirect(started.Value!) : Failed(http);
         });
@@ -64,6 +69,10 @@ public sealed class SsoModule : IServerModule
         {
             if (!http.Request.HasFormContentType) return Failed(http);
             var form = await http.Request.ReadFormAsync(ct);
+            // Over plain http the correlation cookie is SameSite=Lax (None needs Secure), so a cross-site IdP's POST
+            // arrives without it: answer once with a form that re-sends the response from this site, which carries it.
+            if (Correlation(http) is null && form[RepostField] != "1" && !string.IsNullOrEmpty(form["SAMLResponse"]))
+                return Repost(organizationUid, form["SAMLResponse"].ToString());
             var identity = await saml.ConsumeAsync(organizationUid, form["SAMLResponse"], Correlation(http), ct);
             return await FinishAsync(http, organizationUid, identity, completion, clock, ct);
         }).DisableAntiforgery();
@@ -73,6 +82,8 @@ public sealed class SsoModule : IServerModule
         TimeProvider clock, CancellationToken ct)
     {
         http.Response.Cookies.Delete(CorrelationCookie, CorrelationOptions(http.Request));
+        var back = http.Request.Cookies.TryGetValue(ReturnCookie, out var remembered) ? ConsolePageModel.SafeReturnUrl(remembered) : null;
+        if (back is not null) http.Response.Cookies.Delete(ReturnCookie, CorrelationOptions(http.Request));
         if (!identity.IsSuccess)
         {
             if (Orgstack.Core.Common.Ids.LooksValid(organizationUid))
@@ -82,7 +93,7 @@ public sealed class SsoModule : IServerModule
         var done = await completion.CompleteAsync(identity.Value!, http.RemoteAddress(), http.Request.Headers.UserAgent.ToString(), ct);
         if (!done.IsSuccess) return Failed(http);
         ConsoleCookies.Write(http.Response, done.Value.Token);
-        return Results.Redirect("/");
+        return Results.Redirect(back ?? "/");
     }
 
     private static IResult Failed(HttpContext http)
@@ -91,6 +102,26 @@ public sealed class SsoModule : IServerModule
         return Results.Content("<!doctype html><html lang=\"en\"><head><meta charset=\"utf-8\"><title>Sign-in failed</title></head>"
             + "<body><main><h1>Single sign-on failed</h1><p>Please try again or contact your administrator.</p><p><a href=\"/sign-in\">Back to sign-in</a></p></main></body></html>",
             "text/html; charset=utf-8", statusCode: StatusCodes.Status401Unauthorized);
+    }
+
+    private static void RememberReturn(HttpContext http)
+    {
+        if (ConsolePageModel.SafeReturnUrl(http.Request.Query["returnUrl"]) is { } back)
+            http.Response.Cookies.Append(ReturnCookie, back, CorrelationOptions(http.Request));
+        else
+            http.Response.Cookies.Delete(ReturnCookie, CorrelationOptions(http.Request));
+    }
+
+    private static IResult Repost(string organizationUid, string samlResponse)
+    {
+        var action = System.Net.WebUtility.HtmlEncode($"/sso/{Uri.EscapeDataString(organizationUid)}/saml/acs");
+        return Results.Content("<!doctype html><html lang=\"en\"><head><meta charset=\"utf-8\"><title>Signing in…</title>"
+            + "<script src=\"/console/console.js\" defer></script></head><body><main>"
+            + $"<form method=\"post\" action=\"{action}\" data-autopost>"
+            + $"<input type=\"hidden\" name=\"SAMLResponse\" value=\"{System.Net.WebUtility.HtmlEncode(samlResponse)}\">"
+            + $"<input type=\"hidden\" name=\"{RepostField}\" value=\"1\">"
+            + "<p>Completing single sign-on…</p><button type=\"submit\">Continue</button></form></main></body></html>",
+            "text/html; charset=utf-8");
     }
 
     private static string NewCorrelation(HttpContext http)
@@ -104,7 +135,9 @@ public sealed class SsoModule : IServerModule
         http.Request.Cookies.TryGetValue(CorrelationCookie, out var value) && !string.IsNullOrEmpty(value) ? value : null;
 
     /// <summary>
-    /// SameSite=None so the IdP's cross-site POST to the ACS carries it (Secure over https); HttpOnly; path /sso/ only.
+    /// Over https SameSite=None + Secure, so the IdP's cross-site POST to the ACS carries it. Over plain http browsers
+    /// refuse SameSite=None without Secure, so it is Lax there: the OIDC callback (a top-level GET) still carries it and
+    /// a cross-site SAML POST is re-sent once from this site (<see cref="Repost"/>). HttpOnly; path /sso/ only.
     /// </summary>
     private static CookieOptions CorrelationOptions(HttpRequest request) => new()
     {

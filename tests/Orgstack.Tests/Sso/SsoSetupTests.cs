@@ -294,4 +294,72 @@ public sealed class SsoSetupTests(SsoIdpFixture idps) : IClassFixture<SsoIdpFixt
 
         (await api.PutAsync($"/v3/organizations/{org.Uid}/sso", new { sso = new { jit = new { enabled = true } } })).EnsureError(HttpStatusCode.UnprocessableEntity);
     }
+
+    // Plain http: the correlation cookie is SameSite=Lax, so an IdP on another site posts without it.
+
+    private async Task<(string OrgUid, SsoBrowser Browser, string SamlResponse)> SamlResponseForAsync()
+    {
+        var (org, owner) = await app.SamlOrganizationAsync(idps);
+        var email = await app.InvitePersonAsync(org.Uid, owner);
+        var browser = new SsoBrowser(app);
+        var requestId = SsoBrowser.RequestIdOf(await browser.StartAsync(org.Uid, "saml"));
+        var xml = await idps.SamlResponseXmlAsync(new { inResponseTo = requestId, nameId = email });
+        return (org.Uid, browser, Convert.ToBase64String(System.Text.Encoding.UTF8.GetBytes(xml)));
+    }
+
+    private async Task<HttpResponseMessage> CrossSitePostAsync(string orgUid, Dictionary<string, string> fields)
+    {
+        using var cookieless = app.CreateClient(new Microsoft.AspNetCore.Mvc.Testing.WebApplicationFactoryClientOptions { AllowAutoRedirect = false, HandleCookies = false });
+        using var request = new HttpRequestMessage(HttpMethod.Post, $"/sso/{orgUid}/saml/acs") { Content = new FormUrlEncodedContent(fields) };
+        request.Headers.Add("Sec-Fetch-Site", "cross-site");
+        request.Headers.Add("Origin", idps.Saml.BaseUrl);
+        return await cookieless.SendAsync(request);
+    }
+
+    [Fact]
+    public async Task SamlAcs_CrossSitePostWithoutTheCookie_IsResentOnceFromThisSiteAndSignsIn()
+    {
+        var (org, browser, samlResponse) = await SamlResponseForAsync();
+        using var _ = browser;
+
+        using var page = await CrossSitePostAsync(org, new() { ["SAMLResponse"] = samlResponse });
+
+        Assert.Equal(HttpStatusCode.OK, page.StatusCode);
+        var html = await page.Content.ReadAsStringAsync();
+        Assert.Contains("data-autopost", html);
+        Assert.Equal(0, await app.SsoSessionCountAsync());
+        var fields = System.Text.RegularExpressions.Regex.Matches(html, "<input type=\"hidden\" name=\"([^\"]+)\" value=\"([^\"]*)\">")
+            .ToDictionary(m => m.Groups[1].Value, m => WebUtility.HtmlDecode(m.Groups[2].Value));
+        Assert.Equal(samlResponse, fields["SAMLResponse"]);
+        SsoSessionToken(await browser.App.PostAsync($"/sso/{org}/saml/acs", new FormUrlEncodedContent(fields)));
+    }
+
+    [Fact]
+    public async Task SamlAcs_ResentStillWithoutTheCookie_IsRejected()
+    {
+        var (org, browser, samlResponse) = await SamlResponseForAsync();
+        using var _ = browser;
+
+        SsoRefused(await CrossSitePostAsync(org, new() { ["SAMLResponse"] = samlResponse, ["orgstack_repost"] = "1" }));
+
+        Assert.Equal(0, await app.SsoSessionCountAsync());
+    }
+
+    [Theory]
+    [InlineData("/o/somewhere/sso", "/o/somewhere/sso")]
+    [InlineData("https://evil.example/", "/")]
+    [InlineData("//evil.example/", "/")]
+    public async Task SsoStart_ReturnUrl_OnlyLocalPathsAreFollowed(string returnUrl, string expected)
+    {
+        var (org, owner) = await app.OidcOrganizationAsync(idps);
+        var email = await app.InvitePersonAsync(org.Uid, owner);
+        using var browser = new SsoBrowser(app);
+        using var start = await browser.App.GetAsync($"/sso/{org.Uid}/oidc/start?returnUrl={Uri.EscapeDataString(returnUrl)}");
+        var back = await browser.OidcLoginAsync(start.Headers.Location!, email);
+
+        using var done = await browser.BackToAppAsync(back);
+
+        Assert.Equal(HttpStatusCode.Redirect, done.StatusCode);
+        Assert.Equal(expected, done.Headers.Location!.OriginalString);
+    }
 }

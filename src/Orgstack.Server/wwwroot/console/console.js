@@ -113,4 +113,7 @@
     }
     panel.addEventListener("change", update);
   });
+
+  // Single sign-on: a SAML response that arrived cross-site without the sign-in cookie is re-sent from this site once.
+  document.querySelectorAll("form[data-autopost]").forEach(function (form) { form.submit(); });
 })();
