@@ -270,3 +270,31 @@ public sealed class SetMemberSsoAccess(OrgstackDbContext db, OrgAccess access, T
         return membership;
     }
 }
+
+/// <summary>
+/// "Sign in with SSO": which organization's identity provider to send a visitor to, from an organization ID or a work
+/// email. Only the organizations' own settings are consulted (SSO on; the email's domain among the Owner's listed
+/// domains, exactly one organization), never accounts or memberships, so the answer reveals nothing about whether an
+/// account exists.
+/// </summary>
+public sealed class FindSsoOrganization(OrgstackDbContext db)
+{
+    public sealed record Found(string OrganizationUid, SsoProtocol Protocol);
+
+    public async Task<Found?> HandleAsync(string? identifier, CancellationToken ct)
+    {
+        var text = identifier?.Trim() ?? "";
+        if (text.Length is 0 or > 254) return null;
+        if (Ids.LooksValid(text))
+            return await db.SsoConfigurations.AsNoTracking().Where(c => c.OrganizationUid == text && c.Enabled)
+                .Select(c => new Found(c.OrganizationUid, c.Protocol)).FirstOrDefaultAsync(ct);
+        if (!Emails.IsValid(text)) return null;
+        var domain = Emails.Normalize(text)[(text.LastIndexOf('@') + 1)..];
+        if (!UpdateSsoSettings.IsDomain(domain)) return null;
+        var line = "\n" + domain + "\n";
+        var matches = await db.SsoConfigurations.AsNoTracking()
+            .Where(c => c.Enabled && c.JitDomains != null && ("\n" + c.JitDomains + "\n").Contains(line))
+            .Select(c => new Found(c.OrganizationUid, c.Protocol)).Take(2).ToListAsync(ct);
+        return matches.Count == 1 ? matches[0] : null;
+    }
+}

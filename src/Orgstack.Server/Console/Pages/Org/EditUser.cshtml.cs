@@ -6,7 +6,8 @@ using Orgstack.Core.Organizations;
 namespace Orgstack.Server.Console.Pages.Org;
 
 /// <summary>Administration › Users › one user: organization role and stack roles (ChangeMemberRoles), removal (RemoveMembers).</summary>
-public sealed class EditUserModel(MemberDetailQuery detail, StackRoleCatalogQuery catalog, ChangeMemberRoles change, RemoveMembers remove) : OrgPageModel
+public sealed class EditUserModel(MemberDetailQuery detail, StackRoleCatalogQuery catalog, ChangeMemberRoles change, RemoveMembers remove,
+    Core.Sso.GetSsoSettings sso, Core.Sso.SetMemberSsoAccess ssoAccess) : OrgPageModel
 {
     public override string Section => "users";
     public override string Title => Member is { } m ? m.Membership.Email : "Edit user";
@@ -15,6 +16,12 @@ public sealed class EditUserModel(MemberDetailQuery detail, StackRoleCatalogQuer
     [BindProperty] public string? OrgRole { get; set; }
     [BindProperty] public List<string> Grants { get; set; } = [];
     [BindProperty] public string? Confirm { get; set; }
+    [BindProperty] public bool AccessWithoutSso { get; set; }
+    [FromQuery(Name = "sso")] public string? SsoSaved { get; set; }
+
+    /// <summary>The organization's SSO settings, when it has any (the "Allow access without SSO" card shows then).</summary>
+    public Core.Sso.SsoConfiguration? Sso { get; private set; }
+    public string? SsoError { get; private set; }
 
     public MemberDetail? Member { get; private set; }
     public IReadOnlyList<StackChoice> Stacks { get; private set; } = [];
@@ -31,6 +38,21 @@ public sealed class EditUserModel(MemberDetailQuery detail, StackRoleCatalogQuer
         if (await LoadAsync(ct) is { } refused) return refused;
         OrgRole = OrgRoles.NameOf(Member!.Membership.Role);
         Grants = Member.StackRoles.SelectMany(p => p.Value.Select(r => StackRolePicker.Value(p.Key, r))).ToList();
+        AccessWithoutSso = Member.Membership.AccessWithoutSso;
+        if (SsoSaved == "saved") Saved = AccessWithoutSso ? $"{Member.Membership.Email} may now also sign in with a password." : $"{Member.Membership.Email} must now sign in through single sign-on.";
+        return Page();
+    }
+
+    /// <summary>"Allow access without SSO" through Core's SetMemberSsoAccess; post/redirect/get.</summary>
+    public async Task<IActionResult> OnPostSsoAccessAsync(CancellationToken ct)
+    {
+        if (await LoadAsync(ct) is { } refused) return refused;
+        var result = await ssoAccess.HandleAsync(OrgUid, ShareUid, AccessWithoutSso, Caller!, ct);
+        if (result.IsSuccess) return Redirect(OrgPath($"/users/{Uri.EscapeDataString(ShareUid)}?sso=saved"));
+        OrgRole = OrgRoles.NameOf(Member!.Membership.Role);
+        Grants = Member.StackRoles.SelectMany(p => p.Value.Select(r => StackRolePicker.Value(p.Key, r))).ToList();
+        SsoError = result.Error!.Message;
+        AccessWithoutSso = Member.Membership.AccessWithoutSso;
         return Page();
     }
 
@@ -68,6 +90,8 @@ public sealed class EditUserModel(MemberDetailQuery detail, StackRoleCatalogQuer
         if (!stacks.IsSuccess) return StatusCode(stacks.Error!.Kind == ErrorKind.Forbidden ? 403 : 404);
         Member = found.Value;
         Stacks = stacks.Value;
+        var settings = await sso.HandleAsync(OrgUid, Caller!, ct);
+        Sso = settings.IsSuccess ? settings.Value.Configuration : null;
         return null;
     }
 }

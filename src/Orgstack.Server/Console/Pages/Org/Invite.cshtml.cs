@@ -6,7 +6,7 @@ using Orgstack.Core.Members;
 namespace Orgstack.Server.Console.Pages.Org;
 
 /// <summary>Administration › Users › Invite: several addresses, one organization role (required) and stack roles, through Core's InviteMembers.</summary>
-public sealed class InviteModel(InviteMembers invite, StackRoleCatalogQuery catalog, OrgstackOptions options) : OrgPageModel
+public sealed class InviteModel(InviteMembers invite, StackRoleCatalogQuery catalog, OrgstackOptions options, Core.Sso.GetSsoSettings sso) : OrgPageModel
 {
     public override string Section => "users";
     public override string Title => "Invite users";
@@ -14,6 +14,10 @@ public sealed class InviteModel(InviteMembers invite, StackRoleCatalogQuery cata
     [BindProperty] public string? Addresses { get; set; }
     [BindProperty] public string? OrgRole { get; set; }
     [BindProperty] public List<string> Grants { get; set; } = [];
+    [BindProperty] public bool AccessWithoutSso { get; set; }
+
+    /// <summary>"Allow access without SSO" is offered for organizations with SSO and without strict mode.</summary>
+    public bool OffersAccessWithoutSso { get; private set; }
 
     public IReadOnlyList<StackChoice> Stacks { get; private set; } = [];
     public Dictionary<string, string> FieldErrors { get; } = [];
@@ -36,10 +40,10 @@ public sealed class InviteModel(InviteMembers invite, StackRoleCatalogQuery cata
 
         var stacks = StackRolePicker.ToRequest(Grants);
         var invitees = addresses.Select(a => new InviteMembers.Invitee(a, [OrgRole!], stacks.Count == 0 ? null : stacks)).ToList();
-        var result = await invite.HandleAsync(new InviteMembers.Request(OrgUid, invitees), Caller!, ct);
+        var result = await invite.HandleAsync(new InviteMembers.Request(OrgUid, invitees, null, AccessWithoutSso), Caller!, ct);
         if (!result.IsSuccess)
         {
-            FieldErrors["Addresses"] = result.Error!.Message;
+            FieldErrors[result.Error!.Code.StartsWith("sso.", StringComparison.Ordinal) ? "AccessWithoutSso" : "Addresses"] = result.Error!.Message;
             return Page();
         }
         Results = result.Value.Select(o => o.Error is null
@@ -55,6 +59,8 @@ public sealed class InviteModel(InviteMembers invite, StackRoleCatalogQuery cata
         var list = await catalog.HandleAsync(OrgUid, Caller!, ct);
         if (!list.IsSuccess) return StatusCode(list.Error!.Kind == ErrorKind.Forbidden ? 403 : 404);
         Stacks = list.Value;
+        var settings = await sso.HandleAsync(OrgUid, Caller!, ct);
+        OffersAccessWithoutSso = settings.IsSuccess && settings.Value.Configuration is { Strict: false };
         return null;
     }
 
