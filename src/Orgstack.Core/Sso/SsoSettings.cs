@@ -289,7 +289,8 @@ public sealed class FindSsoOrganization(OrgstackDbContext db)
             return await db.SsoConfigurations.AsNoTracking().Where(c => c.OrganizationUid == text && c.Enabled)
                 .Select(c => new Found(c.OrganizationUid, c.Protocol)).FirstOrDefaultAsync(ct);
         if (!Emails.IsValid(text)) return null;
-        var domain = Emails.Normalize(text)[(text.LastIndexOf('@') + 1)..];
+        var email = Emails.Normalize(text);
+        var domain = email[(email.LastIndexOf('@') + 1)..];
         if (!UpdateSsoSettings.IsDomain(domain)) return null;
         var line = "\n" + domain + "\n";
         var matches = await db.SsoConfigurations.AsNoTracking()

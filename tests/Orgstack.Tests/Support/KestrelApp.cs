@@ -17,9 +17,25 @@ public sealed class KestrelApp : AppFactory
     public LogCapture Logs { get; } = new();
     public string BaseUrl { get; }
 
-    public KestrelApp()
+    public KestrelApp() : this(null) { }
+
+    /// <summary>
+    /// With extra settings (internal: xunit fixtures need one public constructor). <c>{port}</c> in a value becomes the
+    /// port the server will listen on, picked before it starts (for a PublicBaseUrl that an IdP redirects back to).
+    /// </summary>
+    internal KestrelApp(IReadOnlyDictionary<string, string?>? settings)
     {
-        UseKestrel(o => o.Listen(IPAddress.Loopback, 0));
+        var port = 0;
+        if (settings is not null)
+        {
+            using (var probe = new System.Net.Sockets.TcpListener(IPAddress.Loopback, 0))
+            {
+                probe.Start();
+                port = ((IPEndPoint)probe.LocalEndpoint).Port;
+            }
+            foreach (var (key, value) in settings) Settings[key] = value?.Replace("{port}", port.ToString(System.Globalization.CultureInfo.InvariantCulture));
+        }
+        UseKestrel(o => o.Listen(IPAddress.Loopback, port));
         StartServer();
         BaseUrl = Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.First().TrimEnd('/');
     }

@@ -18,6 +18,8 @@ public sealed class SignInSsoModel(FindSsoOrganization find) : ConsolePageModel
     [BindProperty(SupportsGet = true)] public string? ReturnUrl { get; set; }
 
     public bool Missed { get; private set; }
+    /// <summary>Where to continue: the identity provider's start URL (followed by a link, see the page).</summary>
+    public string? ContinueUrl { get; private set; }
 
     public void OnGet() { }
 
@@ -31,6 +33,8 @@ public sealed class SignInSsoModel(FindSsoOrganization find) : ConsolePageModel
         }
         var protocol = found.Protocol == SsoProtocol.Oidc ? "oidc" : "saml";
         var back = SafeReturnUrl(ReturnUrl);
-        return Redirect($"/sso/{Uri.EscapeDataString(found.OrganizationUid)}/{protocol}/start" + (back is null ? "" : "?returnUrl=" + Uri.EscapeDataString(back)));
+        // Not a redirect: the console's CSP (form-action 'self') stops a form whose redirects leave the site.
+        ContinueUrl = $"/sso/{Uri.EscapeDataString(found.OrganizationUid)}/{protocol}/start" + (back is null ? "" : "?returnUrl=" + Uri.EscapeDataString(back));
+        return Page();
     }
 }

@@ -116,4 +116,6 @@
 
   // Single sign-on: a SAML response that arrived cross-site without the sign-in cookie is re-sent from this site once.
   document.querySelectorAll("form[data-autopost]").forEach(function (form) { form.submit(); });
+  // "Sign in with single sign-on": go on to the identity provider (a link, because CSP form-action keeps forms on this site).
+  document.querySelectorAll("a[data-autofollow]").forEach(function (link) { window.location.assign(link.href); });
 })();
