@@ -13,6 +13,7 @@ let REDIRECT_URIS = (process.env.OIDC_REDIRECT_URIS || 'http://orgstack.test/unu
 let mode = 'none';
 let keyNumber = 0;
 let signing;          // { privateKey, jwk }
+let extraKeys = [];   // public JWKs published beside the signing key (POST /_test/second-key)
 let provider;
 let issuer;
 const stranger = await jose.generateKeyPair('RS256', { extractable: true });
@@ -79,7 +80,7 @@ function build() {
       response_types: ['code'], grant_types: ['authorization_code'],
       token_endpoint_auth_method: 'client_secret_basic',
     }],
-    jwks: { keys: [signing.jwk] },
+    jwks: { keys: [...extraKeys, signing.jwk] },
     pkce: { required: () => true },
     conformIdTokenClaims: false,
     features: { devInteractions: { enabled: true } },
@@ -104,8 +105,16 @@ const server = http.createServer(async (req, res) => {
   if (req.url.startsWith('/_test/')) {
     let body = '';
     for await (const chunk of req) body += chunk;
-    if (req.url === '/_test/mode') mode = JSON.parse(body || '{}').mode || 'none';
-    if (req.url === '/_test/rotate') { await newKey(); provider = build(); }
+    if (req.url === '/_test/mode') {
+      mode = JSON.parse(body || '{}').mode || 'none';
+      if (mode === 'none' && extraKeys.length > 0) { extraKeys = []; provider = build(); }
+    }
+    if (req.url === '/_test/rotate') { extraKeys = []; await newKey(); provider = build(); }
+    if (req.url === '/_test/second-key') {
+      const { privateKey } = await jose.generateKeyPair('RS256', { extractable: true });
+      extraKeys = [{ ...(await jose.exportJWK(privateKey)), kid: `extra${keyNumber}`, alg: 'RS256', use: 'sig' }];
+      provider = build();
+    }
     if (req.url === '/_test/redirect') { REDIRECT_URIS = [...new Set([...REDIRECT_URIS, JSON.parse(body).uri])]; provider = build(); }
     res.writeHead(200, { 'content-type': 'application/json' });
     return res.end(JSON.stringify({ mode, kid: signing.jwk.kid }));

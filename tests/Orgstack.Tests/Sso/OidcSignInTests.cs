@@ -115,6 +115,20 @@ public sealed class OidcSignInTests(SsoIdpFixture idps) : IClassFixture<SsoIdpFi
         SsoSessionToken(await SignInAsync(browser, org.Uid, email));
     }
 
+    // O7: no kid and several keys in the JWKS: each published key is tried (the suite allows this or a rejection).
+    [Fact]
+    public async Task OidcSignIn_KidAbsentWithSeveralKeysPublished_TriesEachKeyAndSucceeds()
+    {
+        await idps.OidcControlAsync("second-key", new { });
+        var (org, owner) = await app.OidcOrganizationAsync(idps);
+        var email = await app.InvitePersonAsync(org.Uid, owner);
+        using var browser = new SsoBrowser(app);
+        var back = await browser.OidcLoginAsync(await browser.StartAsync(org.Uid, "oidc"), email);
+        await idps.OidcModeAsync("kid-absent");
+
+        SsoSessionToken(await browser.BackToAppAsync(back));
+    }
+
     [Fact]
     public async Task OidcSignIn_AfterSigningKeyRotation_RefetchesKeysAndSucceeds()
     {
