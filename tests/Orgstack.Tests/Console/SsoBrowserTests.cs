@@ -80,6 +80,8 @@ public sealed class SsoBrowserTests(Browser browser, SsoIdpFixture idps) : IClas
             // Turning it on before a test is refused, with the reason.
             await page.GetByRole(AriaRole.Button, new() { Name = "Turn single sign-on on" }).ClickAsync();
             await Expect(page.GetByRole(AriaRole.Alert)).ToContainTextAsync("test");
+            await Expect(page.Locator("#protocol-oidc")).ToBeCheckedAsync();
+            await Expect(page.GetByLabel("Issuer URL")).ToHaveValueAsync(idps.Oidc.BaseUrl);
             await session.SnapshotAsync("1-connected");
 
             await page.GetByRole(AriaRole.Link, new() { Name = "Test connection" }).ClickAsync();

@@ -57,6 +57,13 @@ public sealed partial class SsoModel(GetSsoSettings get, UpdateSsoSettings updat
     public async Task<IActionResult> OnGetAsync(CancellationToken ct)
     {
         if (await LoadAsync(ct) is { } refused) return refused;
+        Fill();
+        return Page();
+    }
+
+    /// <summary>The form fields as saved (the secret and certificates are never shown back).</summary>
+    private void Fill()
+    {
         Protocol = Config?.Protocol == SsoProtocol.Oidc ? "oidc" : "saml";
         EntityId = Config?.SamlIdpEntityId;
         SsoUrl = Config?.SamlIdpSsoUrl;
@@ -67,7 +74,6 @@ public sealed partial class SsoModel(GetSsoSettings get, UpdateSsoSettings updat
         Strict = Config?.Strict ?? false;
         JitEnabled = Config?.JitEnabled ?? false;
         JitDomains = Config?.JitDomains;
-        return Page();
     }
 
     public Task<IActionResult> OnPostConnectionAsync(CancellationToken ct)
@@ -101,9 +107,13 @@ public sealed partial class SsoModel(GetSsoSettings get, UpdateSsoSettings updat
         ErrorMessage = result.Error.Message;
         ErrorSection = section ?? saved;
         ErrorFields = result.Error.Fields?.Keys.ToList() ?? [];
-        if (saved != "strict") Strict = Config?.Strict ?? false;
-        if (saved != "jit") { JitEnabled = Config?.JitEnabled ?? false; JitDomains = Config?.JitDomains; }
-        Scopes ??= Config?.OidcScopes ?? "openid email profile";
+        // Keep what was typed in the form that failed; show the rest as saved.
+        var (strict, jitEnabled, jitDomains) = (Strict, JitEnabled, JitDomains);
+        var typed = (Protocol, MetadataUrl, EntityId, SsoUrl, Issuer, ClientId, Scopes);
+        Fill();
+        if (saved == "strict") Strict = strict;
+        if (saved == "jit") (JitEnabled, JitDomains) = (jitEnabled, jitDomains);
+        if (saved == "connection") (Protocol, MetadataUrl, EntityId, SsoUrl, Issuer, ClientId, Scopes) = typed;
         return Page();
     }
 
