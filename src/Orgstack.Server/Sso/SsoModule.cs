@@ -71,7 +71,9 @@ public sealed class SsoModule : IServerModule
             var form = await http.Request.ReadFormAsync(ct);
             // Over plain http the correlation cookie is SameSite=Lax (None needs Secure), so a cross-site IdP's POST
             // arrives without it: answer once with a form that re-sends the response from this site, which carries it.
-            if (Correlation(http) is null && form[RepostField] != "1" && !string.IsNullOrEmpty(form["SAMLResponse"]))
+            // Only for a browser's cross-site POST (fetch metadata says so); anything else is judged as it is.
+            if (Correlation(http) is null && form[RepostField] != "1" && !string.IsNullOrEmpty(form["SAMLResponse"])
+                && http.Request.Headers["Sec-Fetch-Site"] == "cross-site")
                 return Repost(organizationUid, form["SAMLResponse"].ToString());
             var identity = await saml.ConsumeAsync(organizationUid, form["SAMLResponse"], Correlation(http), ct);
             return await FinishAsync(http, organizationUid, identity, completion, clock, ct);
