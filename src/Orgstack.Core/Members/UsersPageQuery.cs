@@ -56,10 +56,16 @@ public sealed class UsersPageQuery(OrgstackDbContext db, OrgAccess access)
         if (!admin.IsSuccess) return admin.Error!;
         var limit = Math.Clamp(request.Limit, 1, MaxLimit);
 
-        var filtered = db.Memberships.AsNoTracking().Where(m => m.OrganizationUid == request.OrganizationUid);
+        var search = request.Search?.Trim().ToLowerInvariant();
+        var narrowed = !string.IsNullOrEmpty(search) || request.Role is not null || request.Status is not null;
+        // In email order SQLite prefers the narrow unique (organization_uid, email) index and reads a table row for every
+        // entry to check a search or filter; the email-order index carries those columns, so name it (SQLite only).
+        var source = narrowed && request.Sort == UsersSort.Email && db.IsSqlite
+            ? db.Memberships.FromSqlRaw("SELECT * FROM \"memberships\" INDEXED BY \"ix_memberships_users_by_email\"")
+            : db.Memberships;
+        var filtered = source.AsNoTracking().Where(m => m.OrganizationUid == request.OrganizationUid);
         if (request.Role is { } role) filtered = filtered.Where(m => m.Role == role);
         if (request.Status is { } status) filtered = filtered.Where(m => m.Status == status);
-        var search = request.Search?.Trim().ToLowerInvariant();
         if (!string.IsNullOrEmpty(search))
         {
             if (search.Length > 254) search = search[..254];
