@@ -89,8 +89,15 @@ public sealed class OrgstackDbContext(DbContextOptions<OrgstackDbContext> option
             e.HasIndex(x => new { x.OrganizationUid, x.UserUid }).IsUnique().HasFilter("user_uid IS NOT NULL");
             // Exactly one Owner per organization, enforced by the database on every path.
             e.HasIndex(x => x.OrganizationUid).IsUnique().HasFilter("role = 'Owner'").HasDatabaseName("ux_memberships_one_owner");
-            e.HasIndex(x => new { x.OrganizationUid, x.LastLoginAt, x.Uid });
-            e.HasIndex(x => new { x.OrganizationUid, x.SortName, x.Uid });
+            // The Users list (UsersPageQuery): one index per order, each a keyset on (key, uid). The searched and filtered
+            // columns (email, sort_name, role, status) ride along at the end, so a search or filter is checked inside
+            // whichever index the order walks, without reading table rows; the role and status indexes serve those
+            // sorts, filters and counts as index ranges.
+            e.HasIndex(x => new { x.OrganizationUid, x.LastLoginAt, x.Uid, x.Email, x.SortName, x.Role, x.Status }).HasDatabaseName("ix_memberships_users_by_login");
+            e.HasIndex(x => new { x.OrganizationUid, x.SortName, x.Uid, x.Email, x.Role, x.Status }).HasDatabaseName("ix_memberships_users_by_name");
+            e.HasIndex(x => new { x.OrganizationUid, x.Email, x.Uid, x.SortName, x.Role, x.Status }).HasDatabaseName("ix_memberships_users_by_email");
+            e.HasIndex(x => new { x.OrganizationUid, x.Role, x.SortName, x.Uid, x.Email, x.Status }).HasDatabaseName("ix_memberships_users_by_role");
+            e.HasIndex(x => new { x.OrganizationUid, x.Status, x.SortName, x.Uid, x.Email, x.Role }).HasDatabaseName("ix_memberships_users_by_status");
             e.HasIndex(x => x.UserUid);
         });
 

@@ -56,15 +56,23 @@ public sealed class UsersPageQuery(OrgstackDbContext db, OrgAccess access)
         if (!admin.IsSuccess) return admin.Error!;
         var limit = Math.Clamp(request.Limit, 1, MaxLimit);
 
-        var filtered = db.Memberships.AsNoTracking().Where(m => m.OrganizationUid == request.OrganizationUid);
-        if (request.Role is { } role) filtered = filtered.Where(m => m.Role == role);
-        if (request.Status is { } status) filtered = filtered.Where(m => m.Status == status);
         var search = request.Search?.Trim().ToLowerInvariant();
-        if (!string.IsNullOrEmpty(search))
+        var narrowed = !string.IsNullOrEmpty(search) || request.Role is not null || request.Status is not null;
+        // In email order SQLite prefers the narrow unique (organization_uid, email) index and reads a table row for every
+        // entry to check a search or filter; the email-order index carries those columns, so name it (SQLite only).
+        var source = narrowed && request.Sort == UsersSort.Email && db.IsSqlite
+            ? db.Memberships.FromSqlRaw("SELECT * FROM \"memberships\" INDEXED BY \"ix_memberships_users_by_email\"")
+            : db.Memberships;
+        if (search is { Length: > 254 }) search = search[..254];
+        IQueryable<Membership> Narrow(IQueryable<Membership> rows)
         {
-            if (search.Length > 254) search = search[..254];
-            filtered = filtered.Where(m => m.Email.Contains(search) || m.SortName.Contains(search));
+            rows = rows.AsNoTracking().Where(m => m.OrganizationUid == request.OrganizationUid);
+            if (request.Role is { } role) rows = rows.Where(m => m.Role == role);
+            if (request.Status is { } status) rows = rows.Where(m => m.Status == status);
+            if (!string.IsNullOrEmpty(search)) rows = rows.Where(m => m.Email.Contains(search) || m.SortName.Contains(search));
+            return rows;
         }
+        var filtered = Narrow(source);
 
         var segments = SegmentsFor(request.Sort, request.Descending);
         var forward = request.Before is null;
@@ -93,7 +101,8 @@ public sealed class UsersPageQuery(OrgstackDbContext db, OrgAccess access)
             previous = hasMore ? Encode(segments, rows[0]) : null;
         }
 
-        var total = await filtered.CountAsync(ct);
+        // A first page that holds everything is its own count (a search that matches a few people is read once, not twice).
+        var total = forward && cursor is null && !hasMore ? rows.Count : await Narrow(db.Memberships).CountAsync(ct);
         return new UsersPage(await DescribeAsync(rows, ct), total, next, previous);
     }
 

@@ -25,9 +25,17 @@ public sealed class StacksPageQuery(OrgstackDbContext db, OrgAccess access)
     internal static async Task<StackSummary[]> SummarizeAsync(OrgstackDbContext db, string organizationUid, List<Stack> stacks, string? membershipUid, CancellationToken ct)
     {
         var uids = stacks.Select(s => s.Uid).ToList();
-        var counts = await db.StackRoleAssignments.AsNoTracking().Where(a => uids.Contains(a.StackUid))
-            .Join(db.Memberships.Where(m => m.Status == MembershipStatus.Accepted), a => a.MembershipUid, m => m.Uid, (a, m) => new { a.StackUid, a.MembershipUid })
+        // Members per stack = people holding a role there (read from the assignments' primary key alone) minus pending
+        // invitations holding one (found from the organization's pending range): no table row of a member is read,
+        // where joining every assignment to its membership read one row per assignment.
+        var holders = await db.StackRoleAssignments.AsNoTracking().Where(a => uids.Contains(a.StackUid))
+            .Select(a => new { a.StackUid, a.MembershipUid }).Distinct()
+            .GroupBy(x => x.StackUid).Select(g => new { g.Key, Count = g.Count() }).ToDictionaryAsync(x => x.Key, x => x.Count, ct);
+        // Not narrowed to these stacks in SQL: that makes SQLite probe the assignments' key once per stack and invitation.
+        var pending = await db.Memberships.AsNoTracking().Where(m => m.OrganizationUid == organizationUid && m.Status == MembershipStatus.Pending)
+            .Join(db.StackRoleAssignments, m => m.Uid, a => a.MembershipUid, (m, a) => new { a.StackUid, a.MembershipUid })
             .Distinct().GroupBy(x => x.StackUid).Select(g => new { g.Key, Count = g.Count() }).ToDictionaryAsync(x => x.Key, x => x.Count, ct);
+        var counts = holders.ToDictionary(h => h.Key, h => h.Value - pending.GetValueOrDefault(h.Key));
         var ownerUids = stacks.Select(s => s.OwnerUserUid).Distinct().ToList();
         var owners = await db.Memberships.AsNoTracking().Where(m => m.OrganizationUid == organizationUid && m.UserUid != null && ownerUids.Contains(m.UserUid))
             .Select(m => new { m.UserUid, m.Email, m.FirstName, m.LastName }).ToListAsync(ct);

@@ -32,6 +32,7 @@ public sealed class ConsoleModule : IServerModule
             o.SuppressXFrameOptionsHeader = true;
         });
         builder.Services.AddHostedService<SetupLinkAnnouncer>();
+        builder.Services.AddSingleton<ConsoleResultTokens>();
     }
 
     public void UseMiddleware(WebApplication app)

@@ -73,6 +73,20 @@ public abstract class ConsolePageModel : PageModel
         return url;
     }
 
+    /// <summary>
+    /// Post/redirect/get: seals <paramref name="value"/> into a <c>result</c> token for this user and <paramref name="scope"/>
+    /// and answers 303 See Other to <paramref name="localUrl"/> with it (see <see cref="ConsoleResultTokens"/>).
+    /// </summary>
+    protected IActionResult SeeOtherWithResult<T>(string localUrl, string scope, T value)
+    {
+        var token = HttpContext.RequestServices.GetRequiredService<ConsoleResultTokens>().Seal(Caller?.UserUid ?? "", scope, value);
+        return new SeeOtherResult(localUrl + (localUrl.Contains('?') ? "&" : "?") + ConsoleResultTokens.QueryKey + "=" + token);
+    }
+
+    /// <summary>The result sealed by <see cref="SeeOtherWithResult"/> for this user and scope, if the URL carries a valid one.</summary>
+    protected T? ReadResult<T>(string scope) where T : class =>
+        HttpContext.RequestServices.GetRequiredService<ConsoleResultTokens>().Open<T>(Request.Query[ConsoleResultTokens.QueryKey].ToString(), Caller?.UserUid ?? "", scope);
+
     protected async Task LoadMyOrganizationsAsync(CancellationToken ct)
     {
         if (Caller is null) return;

@@ -14,22 +14,23 @@ public sealed record PersonResult(string Who, string Status, string Notice)
         "unchanged" => "No change",
         "not_found" => "Not found",
         "not_allowed" => "Not allowed",
+        "skipped" => "Not changed",
         _ => "Failed",
     };
     public string Pill => Status switch
     {
         "done" => "pill-active",
-        "unchanged" => "pill-member",
+        "unchanged" or "skipped" => "pill-member",
         _ => "pill-locked",
     };
 }
 
 /// <summary>The outcome of an action on several people, shown above the list it came from.</summary>
-public sealed record ActionSummary(string Title, IReadOnlyList<PersonResult> Results)
+public sealed record ActionSummary(string Title, IReadOnlyList<PersonResult> Results, string? Refusal = null)
 {
     public int DoneCount => Results.Count(r => r.Done);
     /// <summary>Nothing was refused: every person is done or needed no change.</summary>
-    public bool AllDone => Results.All(r => r.Status is "done" or "unchanged");
+    public bool AllDone => Refusal is null && Results.All(r => r.Status is "done" or "unchanged");
 }
 
 /// <summary>Streams a CSV download (UTF-8 without BOM) from a writer callback, without holding the file in memory.</summary>
@@ -46,5 +47,18 @@ public sealed class CsvDownloadResult(string fileName, Func<TextWriter, Cancella
         await using var writer = new StreamWriter(response.Body, new UTF8Encoding(encoderShouldEmitUTF8Identifier: false), bufferSize: 64 * 1024);
         await write(writer, http.RequestAborted);
         await writer.FlushAsync(http.RequestAborted);
+    }
+}
+
+/// <summary>303 See Other to a local URL: the answer to a POST whose result is shown by a GET (post/redirect/get).</summary>
+public sealed class SeeOtherResult(string localUrl) : IActionResult
+{
+    public string Url { get; } = localUrl.StartsWith('/') && !localUrl.StartsWith("//", StringComparison.Ordinal) && !localUrl.Contains('\\') ? localUrl : "/";
+
+    public Task ExecuteResultAsync(ActionContext context)
+    {
+        context.HttpContext.Response.StatusCode = StatusCodes.Status303SeeOther;
+        context.HttpContext.Response.Headers[HeaderNames.Location] = Url;
+        return Task.CompletedTask;
     }
 }

@@ -56,7 +56,7 @@ public sealed class ConsoleBrowserTests(Browser browser, KestrelApp app) : IClas
         Assert.True(cookie.HttpOnly);
         Assert.Equal(SameSiteAttribute.Lax, cookie.SameSite);
 
-        await session.Page.Locator("summary[aria-label='Account menu for owner-signout@example.test']").ClickAsync();
+        await session.Page.Locator("summary.user-button").ClickAsync();
         await session.Page.GetByRole(AriaRole.Button, new() { Name = "Sign out" }).ClickAsync();
         await Expect(session.Page.GetByRole(AriaRole.Status)).ToContainTextAsync("You have signed out");
 
@@ -148,7 +148,7 @@ public sealed class ConsoleBrowserTests(Browser browser, KestrelApp app) : IClas
         await session.Page.Keyboard.PressAsync("Enter");
         await Expect(session.Page).ToHaveURLAsync(new System.Text.RegularExpressions.Regex("#main$"));
 
-        var menu = session.Page.Locator("summary[aria-label='Account menu for owner-keyboard@example.test']");
+        var menu = session.Page.Locator("summary.user-button");
         await menu.FocusAsync();
         await session.Page.Keyboard.PressAsync("Enter");
         var signOut = session.Page.GetByRole(AriaRole.Button, new() { Name = "Sign out" });
@@ -192,13 +192,13 @@ public sealed class ConsoleBrowserTests(Browser browser, KestrelApp app) : IClas
         await session.Page.GetByRole(AriaRole.Link, new() { Name = "Alpha Media" }).ClickAsync();
         await Expect(session.Page).ToHaveURLAsync($"{app.BaseUrl}/o/{first.Uid}");
 
-        await session.Page.Locator("summary[aria-label='Switch organization, current: Alpha Media']").ClickAsync();
+        await session.Page.Locator("summary.org-switcher:has-text('Alpha Media')").ClickAsync();
         await session.SnapshotAsync("1-switcher-open");
         await session.Page.GetByRole(AriaRole.Link, new() { Name = "Beta Labs" }).ClickAsync();
 
         await Expect(session.Page).ToHaveURLAsync($"{app.BaseUrl}/o/{second.Uid}");
         await Expect(session.Page.Locator(".topbar")).ToContainTextAsync("Beta Labs");
-        await session.Page.Locator("summary[aria-label='Switch organization, current: Beta Labs']").ClickAsync();
+        await session.Page.Locator("summary.org-switcher:has-text('Beta Labs')").ClickAsync();
     }
 }
 

@@ -69,7 +69,7 @@ public sealed class ConsoleLinksBrowserTests(Browser browser, KestrelApp app) : 
         await using var session = await browser.OpenAsync(app, this);
         await session.SignInAsync("owner-enrol@example.test");
 
-        await session.Page.Locator("summary[aria-label='Account menu for owner-enrol@example.test']").ClickAsync();
+        await session.Page.Locator("summary.user-button").ClickAsync();
         await session.Page.GetByRole(AriaRole.Link, new() { Name = "Account security" }).ClickAsync();
         await session.Page.GetByRole(AriaRole.Button, new() { Name = "Set up two-step verification" }).ClickAsync();
 

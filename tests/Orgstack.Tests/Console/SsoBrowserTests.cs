@@ -153,7 +153,7 @@ public sealed class SsoBrowserTests(Browser browser, SsoIdpFixture idps) : IClas
         await flag.UncheckAsync();
         await page.GetByRole(AriaRole.Button, new() { Name = "Save single sign-on access" }).ClickAsync();
         await Expect(page.GetByRole(AriaRole.Status).First).ToContainTextAsync("must now sign in through single sign-on");
-        Assert.Contains("?sso=saved", page.Url);
+        Assert.Contains("result=", page.Url);
         Assert.False((await app.MembershipAsync(org.Uid, "contractor@flags.test"))!.AccessWithoutSso);
         await session.SnapshotAsync("1-edit-user");
 

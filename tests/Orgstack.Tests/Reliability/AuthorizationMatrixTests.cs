@@ -87,6 +87,8 @@ public sealed class AuthorizationMatrixTests(AppFactory app, ITestOutputHelper o
             await c.PostAsync($"/v3/organizations/{w.OrgUid}/users/reset_mfa", new { users = new[] { (await FreshMemberAsync(w)).Email } })),
         ["POST /v3/organizations/{organizationUid}/users/sign_out"] = new(OrgAdmin, async (w, _, c) =>
             await c.PostAsync($"/v3/organizations/{w.OrgUid}/users/sign_out", new { users = new[] { (await FreshMemberAsync(w)).Email } })),
+        ["POST /v3/organizations/{organizationUid}/users/change_role"] = new(OrgAdmin, async (w, _, c) =>
+            await c.PostAsync($"/v3/organizations/{w.OrgUid}/users/change_role", new { users = new[] { (await FreshMemberAsync(w)).Email }, role = "admin" })),
         // Describing an invitation is public (the link is the credential): a bogus token is 422 for everyone.
         ["GET /v3/organizations/invitations/{token}"] = new([422, 422, 422, 422, 422, 422, 422, 422], (_, _, c) => c.GetAsync("/v3/organizations/invitations/bogus-token")),
         // Accepting: a presented but dead authtoken is 401, never a silent fall-back to creating an account.

@@ -283,16 +283,25 @@ CREATE INDEX "IX_external_identities_user_uid" ON "external_identities" ("user_u
 CREATE UNIQUE INDEX "IX_memberships_organization_uid_email" ON "memberships" ("organization_uid", "email");
 
 
-CREATE INDEX "IX_memberships_organization_uid_last_login_at_uid" ON "memberships" ("organization_uid", "last_login_at", "uid");
-
-
-CREATE INDEX "IX_memberships_organization_uid_sort_name_uid" ON "memberships" ("organization_uid", "sort_name", "uid");
-
-
 CREATE UNIQUE INDEX "IX_memberships_organization_uid_user_uid" ON "memberships" ("organization_uid", "user_uid") WHERE user_uid IS NOT NULL;
 
 
 CREATE INDEX "IX_memberships_user_uid" ON "memberships" ("user_uid");
+
+
+CREATE INDEX "ix_memberships_users_by_email" ON "memberships" ("organization_uid", "email", "uid", "sort_name", "role", "status");
+
+
+CREATE INDEX "ix_memberships_users_by_login" ON "memberships" ("organization_uid", "last_login_at", "uid", "email", "sort_name", "role", "status");
+
+
+CREATE INDEX "ix_memberships_users_by_name" ON "memberships" ("organization_uid", "sort_name", "uid", "email", "role", "status");
+
+
+CREATE INDEX "ix_memberships_users_by_role" ON "memberships" ("organization_uid", "role", "sort_name", "uid", "email", "status");
+
+
+CREATE INDEX "ix_memberships_users_by_status" ON "memberships" ("organization_uid", "status", "sort_name", "uid", "email", "role");
 
 
 CREATE UNIQUE INDEX "ux_memberships_one_owner" ON "memberships" ("organization_uid") WHERE role = 'Owner';

@@ -17,7 +17,6 @@ public sealed class EditUserModel(MemberDetailQuery detail, StackRoleCatalogQuer
     [BindProperty] public List<string> Grants { get; set; } = [];
     [BindProperty] public string? Confirm { get; set; }
     [BindProperty] public bool AccessWithoutSso { get; set; }
-    [FromQuery(Name = "sso")] public string? SsoSaved { get; set; }
 
     /// <summary>The organization's SSO settings, when it has any (the "Allow access without SSO" card shows then).</summary>
     public Core.Sso.SsoConfiguration? Sso { get; private set; }
@@ -28,7 +27,9 @@ public sealed class EditUserModel(MemberDetailQuery detail, StackRoleCatalogQuer
     public string? Saved { get; private set; }
     public string? ActionError { get; private set; }
     public bool ConfirmingRemoval { get; private set; }
-    public string? RemovedEmail { get; private set; }
+
+    /// <summary>What a save did, carried to the GET that shows it (post/redirect/get).</summary>
+    public sealed record Outcome(string Saved);
 
     public StackRolePicker Picker => new(Stacks, Grants.ToHashSet(StringComparer.Ordinal), "Stacks and roles",
         "Checked roles are what this user holds after saving; unchecking every role of a stack removes access to it.");
@@ -39,7 +40,7 @@ public sealed class EditUserModel(MemberDetailQuery detail, StackRoleCatalogQuer
         OrgRole = OrgRoles.NameOf(Member!.Membership.Role);
         Grants = Member.StackRoles.SelectMany(p => p.Value.Select(r => StackRolePicker.Value(p.Key, r))).ToList();
         AccessWithoutSso = Member.Membership.AccessWithoutSso;
-        if (SsoSaved == "saved") Saved = AccessWithoutSso ? $"{Member.Membership.Email} may now also sign in with a password." : $"{Member.Membership.Email} must now sign in through single sign-on.";
+        Saved = ReadResult<Outcome>(OrgPath("/users/" + ShareUid))?.Saved;
         return Page();
     }
 
@@ -47,9 +48,13 @@ public sealed class EditUserModel(MemberDetailQuery detail, StackRoleCatalogQuer
     public async Task<IActionResult> OnPostSsoAccessAsync(CancellationToken ct)
     {
         if (await LoadAsync(ct) is { } refused) return refused;
+        var email = Member!.Membership.Email;
         var result = await ssoAccess.HandleAsync(OrgUid, ShareUid, AccessWithoutSso, Caller!, ct);
-        if (result.IsSuccess) return Redirect(OrgPath($"/users/{Uri.EscapeDataString(ShareUid)}?sso=saved"));
-        OrgRole = OrgRoles.NameOf(Member!.Membership.Role);
+        if (result.IsSuccess)
+            return SeeOtherWithResult(OrgPath("/users/" + Uri.EscapeDataString(ShareUid)), OrgPath("/users/" + ShareUid), new Outcome(AccessWithoutSso
+                ? $"{email} may now also sign in with a password."
+                : $"{email} must now sign in through single sign-on."));
+        OrgRole = OrgRoles.NameOf(Member.Membership.Role);
         Grants = Member.StackRoles.SelectMany(p => p.Value.Select(r => StackRolePicker.Value(p.Key, r))).ToList();
         SsoError = result.Error!.Message;
         AccessWithoutSso = Member.Membership.AccessWithoutSso;
@@ -65,9 +70,10 @@ public sealed class EditUserModel(MemberDetailQuery detail, StackRoleCatalogQuer
         var result = await change.HandleAsync(new ChangeMemberRoles.Request(OrgUid, ShareUid, role, StackRolePicker.ToRequest(Grants, Stacks)), Caller!, ct);
         if (!result.IsSuccess) { ActionError = result.Error!.Message + " Nothing was changed."; return Page(); }
         await LoadAsync(ct);
-        Saved = $"Saved. {membership.Email} is now {(Member.Membership.Role == Core.Organizations.OrgRole.Admin ? "an" : "a")} {RoleLabel.Of(Member.Membership.Role)}"
-                + $" with roles in {Member.StackRoles.Count} {(Member.StackRoles.Count == 1 ? "stack" : "stacks")}.";
-        return Page();
+        var saved = $"Saved. {membership.Email} is now {(Member.Membership.Role == Core.Organizations.OrgRole.Admin ? "an" : "a")} {RoleLabel.Of(Member.Membership.Role)}"
+                    + $" with roles in {Member.StackRoles.Count} {(Member.StackRoles.Count == 1 ? "stack" : "stacks")}.";
+        var path = OrgPath("/users/" + Uri.EscapeDataString(ShareUid));
+        return SeeOtherWithResult(path, OrgPath("/users/" + ShareUid), new Outcome(saved));
     }
 
     public async Task<IActionResult> OnPostRemoveAsync(CancellationToken ct)
@@ -78,8 +84,10 @@ public sealed class EditUserModel(MemberDetailQuery detail, StackRoleCatalogQuer
         if (Confirm != "yes") { ConfirmingRemoval = true; return Page(); }
         var removed = await remove.HandleAsync(new RemoveMembers.Request(OrgUid, [Member.Membership.Email]), Caller!, ct);
         if (!removed.IsSuccess) { ActionError = removed.Error!.Message; return Page(); }
-        RemovedEmail = Member.Membership.Email;
-        return Page();
+        var gone = Member.Membership;
+        // The user no longer exists here: back to the list, which shows what happened.
+        return SeeOtherWithResult(OrgPath("/users"), OrgPath("/users"), new UsersModel.Outcome(new ActionSummary("Remove", [new PersonResult(gone.Email, "done",
+            gone.Status == MembershipStatus.Pending ? "Invitation revoked; its link no longer works." : "Removed from the organization with every stack role.")]), null));
     }
 
     private async Task<IActionResult?> LoadAsync(CancellationToken ct)

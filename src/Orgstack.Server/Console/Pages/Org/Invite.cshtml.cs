@@ -22,12 +22,34 @@ public sealed class InviteModel(InviteMembers invite, StackRoleCatalogQuery cata
     public IReadOnlyList<StackChoice> Stacks { get; private set; } = [];
     public Dictionary<string, string> FieldErrors { get; } = [];
     public IReadOnlyList<PersonResult>? Results { get; private set; }
+    /// <summary>Invited and total address counts of the last send (the list of results may be shortened).</summary>
+    public int InvitedCount { get; private set; }
+    public int TotalCount { get; private set; }
+
+    /// <summary>What a send did, carried to the GET that shows it (post/redirect/get). Long sends keep every refusal and a few successes.</summary>
+    public sealed record Outcome(IReadOnlyList<PersonResult> Results, int Invited, int Total, string Addresses, string? Role, List<string> Grants, bool AccessWithoutSso = false);
+
+    private const int ShownResults = 100;
     public int MaxAddresses => options.Invitations.MaxAddressesPerRequest;
 
     public StackRolePicker Picker => new(Stacks, Grants.ToHashSet(StringComparer.Ordinal), "Stacks and roles",
         "Choose the stacks to give access to and the roles in each. Leave empty for organization access only.");
 
-    public async Task<IActionResult> OnGetAsync(CancellationToken ct) => await LoadAsync(ct) ?? Page();
+    public async Task<IActionResult> OnGetAsync(CancellationToken ct)
+    {
+        if (await LoadAsync(ct) is { } refused) return refused;
+        if (ReadResult<Outcome>(OrgPath("/users/invite")) is { } outcome)
+        {
+            Results = outcome.Results;
+            InvitedCount = outcome.Invited;
+            TotalCount = outcome.Total;
+            Addresses = outcome.Addresses;
+            OrgRole = outcome.Role;
+            Grants = outcome.Grants;
+            AccessWithoutSso = outcome.AccessWithoutSso;
+        }
+        return Page();
+    }
 
     public async Task<IActionResult> OnPostAsync(CancellationToken ct)
     {
@@ -46,12 +68,15 @@ public sealed class InviteModel(InviteMembers invite, StackRoleCatalogQuery cata
             FieldErrors[result.Error!.Code.StartsWith("sso.", StringComparison.Ordinal) ? "AccessWithoutSso" : "Addresses"] = result.Error!.Message;
             return Page();
         }
-        Results = result.Value.Select(o => o.Error is null
+        var results = result.Value.Select(o => o.Error is null
             ? new PersonResult(o.Email, "done", "Invitation emailed.")
             : new PersonResult(o.Email, o.Error.Kind == ErrorKind.Conflict ? "unchanged" : "failed", o.Error.Message)).ToList();
         // The addresses that were not invited stay in the box, ready to fix and send again.
-        Addresses = string.Join("\n", Results.Where(r => !r.Done && r.Status != "unchanged").Select(r => r.Who));
-        return Page();
+        var retry = string.Join("\n", results.Where(r => !r.Done && r.Status != "unchanged").Select(r => r.Who));
+        var shown = results.Count <= ShownResults ? results
+            : results.Where(r => !r.Done).Take(ShownResults).Concat(results.Where(r => r.Done).Take(Math.Max(0, ShownResults - results.Count(r => !r.Done)))).ToList();
+        return SeeOtherWithResult(OrgPath("/users/invite"), OrgPath("/users/invite"),
+            new Outcome(shown, results.Count(r => r.Done), results.Count, retry.Length > 4000 ? "" : retry, OrgRole, Grants, AccessWithoutSso));
     }
 
     private async Task<IActionResult?> LoadAsync(CancellationToken ct)

@@ -21,10 +21,14 @@ public sealed class StacksModel(StacksPageQuery query, DeleteStack delete, TimeP
     public string? ConfirmError { get; private set; }
     public string? Deleted { get; private set; }
 
+    /// <summary>What a deletion did, carried to the GET that shows it (post/redirect/get).</summary>
+    public sealed record Outcome(string Deleted);
+
     public async Task<IActionResult> OnGetAsync(CancellationToken ct)
     {
         if (await LoadAsync(ct) is { } refused) return refused;
         Deleting = Stacks.FirstOrDefault(s => s.ApiKey == DeleteKey);
+        Deleted = ReadResult<Outcome>(OrgPath("/stacks"))?.Deleted;
         return Page();
     }
 
@@ -44,11 +48,8 @@ public sealed class StacksModel(StacksPageQuery query, DeleteStack delete, TimeP
             ConfirmError = result.Error!.Message;
             return Page();
         }
-        Deleted = $"{result.Value.Stack.Name} was deleted with {result.Value.Roles} {(result.Value.Roles == 1 ? "role" : "roles")} and {result.Value.Assignments} role {(result.Value.Assignments == 1 ? "assignment" : "assignments")}.";
-        Deleting = null;
-        DeleteKey = null;
-        ConfirmName = null;
-        return await LoadAsync(ct) ?? Page();
+        var deleted = $"{result.Value.Stack.Name} was deleted with {result.Value.Roles} {(result.Value.Roles == 1 ? "role" : "roles")} and {result.Value.Assignments} role {(result.Value.Assignments == 1 ? "assignment" : "assignments")}.";
+        return SeeOtherWithResult(OrgPath("/stacks"), OrgPath("/stacks"), new Outcome(deleted));
     }
 
     private async Task<IActionResult?> LoadAsync(CancellationToken ct)

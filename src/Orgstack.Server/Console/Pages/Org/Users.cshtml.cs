@@ -52,55 +52,63 @@ public sealed class UsersModel(UsersPageQuery query, TimeProvider clock, Orgstac
     /// <summary>The URL of this list (same filters, sort and page) that runs a POST handler.</summary>
     public string HandlerUrl(string handler)
     {
-        var query = Request.Query.Where(q => q.Key != "handler").SelectMany(q => q.Value.Select(v => new KeyValuePair<string, string?>(q.Key, v))).ToList();
+        var query = Request.Query.Where(q => q.Key is not ("handler" or ConsoleResultTokens.QueryKey)).SelectMany(q => q.Value.Select(v => new KeyValuePair<string, string?>(q.Key, v))).ToList();
         query.Add(new("handler", handler));
         return OrgPath("/users") + Microsoft.AspNetCore.Http.QueryString.Create(query);
     }
 
+    /// <summary>What a POST did, carried to the GET that shows it (post/redirect/get).</summary>
+    public sealed record Outcome(ActionSummary? Summary, string? Error);
+
+    private string ResultScope => OrgPath("/users");
+
+    /// <summary>This list (same filters, sort and page) without a handler or an earlier result.</summary>
+    public string ListUrl()
+    {
+        var query = Request.Query.Where(q => q.Key is not ("handler" or ConsoleResultTokens.QueryKey))
+            .SelectMany(q => q.Value.Select(v => new KeyValuePair<string, string?>(q.Key, v))).ToList();
+        return OrgPath("/users") + Microsoft.AspNetCore.Http.QueryString.Create(query);
+    }
+
+    private IActionResult Done(ActionSummary? summary, string? error = null) => SeeOtherWithResult(ListUrl(), ResultScope, new Outcome(summary, error));
+
     public async Task<IActionResult> OnPostBulkAsync(CancellationToken ct)
     {
         var emails = Emails.Where(e => !string.IsNullOrWhiteSpace(e)).Select(e => e.Trim()).Distinct(StringComparer.OrdinalIgnoreCase).ToList();
-        if (emails.Count == 0) ActionError = "Select at least one user first.";
-        else if (emails.Count > MaxSelection) ActionError = $"Select at most {MaxSelection} users at a time.";
-        else
+        if (emails.Count == 0) return Done(null, "Select at least one user first.");
+        if (emails.Count > MaxSelection) return Done(null, $"Select at most {MaxSelection} users at a time.");
+        var request = new MembersRequest(OrgUid, emails);
+        switch (BulkAction)
         {
-            var request = new MembersRequest(OrgUid, emails);
-            switch (BulkAction)
-            {
-                case "unlock":
-                    Show("Unlock", await services.GetRequiredService<UnlockUsers>().HandleAsync(request, Caller!, ct));
-                    break;
-                case "reset_password":
-                    Show("Force password reset", await services.GetRequiredService<ForcePasswordReset>().HandleAsync(request, Caller!, ct));
-                    break;
-                case "reset_mfa":
-                    Show("Reset MFA", await services.GetRequiredService<ResetMemberMfa>().HandleAsync(request, Caller!, ct));
-                    break;
-                case "sign_out":
-                    Show("Force sign-out", await services.GetRequiredService<ForceSignOut>().HandleAsync(request, Caller!, ct));
-                    break;
-                case "role":
-                    await ChangeRoleAsync(emails, ct);
-                    break;
-                case "remove":
-                    await RemoveAsync(emails, ct);
-                    break;
-                default:
-                    ActionError = "Choose an action.";
-                    break;
-            }
+            case "unlock":
+                return Show("Unlock", await services.GetRequiredService<UnlockUsers>().HandleAsync(request, Caller!, ct));
+            case "reset_password":
+                return Show("Force password reset", await services.GetRequiredService<ForcePasswordReset>().HandleAsync(request, Caller!, ct));
+            case "reset_mfa":
+                return Show("Reset MFA", await services.GetRequiredService<ResetMemberMfa>().HandleAsync(request, Caller!, ct));
+            case "sign_out":
+                return Show("Force sign-out", await services.GetRequiredService<ForceSignOut>().HandleAsync(request, Caller!, ct));
+            case "role":
+                return await ChangeRoleAsync(emails, ct);
+            case "remove":
+                if (Confirm != "yes")
+                {
+                    // The confirmation step changes nothing; it is rendered here and its button posts again with Confirm=yes.
+                    RemoveConfirmation = emails;
+                    return await OnGetAsync(ct);
+                }
+                return await RemoveAsync(emails, ct);
+            default:
+                return Done(null, "Choose an action.");
         }
-        return await OnGetAsync(ct);
     }
 
     public async Task<IActionResult> OnPostResendAsync(CancellationToken ct)
     {
         var result = await services.GetRequiredService<ResendInvitation>().HandleAsync(new ResendInvitation.Request(OrgUid, ShareUid ?? ""), Caller!, ct);
-        Summary = result.IsSuccess
-            ? new ActionSummary("Resend invitation", [new PersonResult(result.Value.Email, "done", "A new invitation was emailed; earlier links no longer work.")])
-            : null;
-        if (!result.IsSuccess) ActionError = result.Error!.Message;
-        return await OnGetAsync(ct);
+        return result.IsSuccess
+            ? Done(new ActionSummary("Resend invitation", [new PersonResult(result.Value.Email, "done", "A new invitation was emailed; earlier links no longer work.")]))
+            : Done(null, result.Error!.Message);
     }
 
     /// <summary>Streams every member and invitation as CSV through Core's export (audited, rate limited).</summary>
@@ -117,46 +125,33 @@ public sealed class UsersModel(UsersPageQuery query, TimeProvider clock, Orgstac
         return new CsvDownloadResult(export.FileName, export.WriteAsync);
     }
 
-    private void Show(string title, Result<MemberActionResult[]> result)
+    private IActionResult Show(string title, Result<MemberActionResult[]> result)
     {
-        if (!result.IsSuccess) { ActionError = result.Error!.Message; return; }
-        Summary = new ActionSummary(title, result.Value.Select(r => new PersonResult(r.Email ?? r.User, r.Status,
-            r.Status == "not_found" ? "Not an active member (a pending invitation has no account yet)." : r.Notice)).ToList());
+        if (!result.IsSuccess) return Done(null, result.Error!.Message);
+        return Done(new ActionSummary(title, result.Value.Select(r => new PersonResult(r.Email ?? r.User, r.Status,
+            r.Status == "not_found" ? "Not an active member (a pending invitation has no account yet)." : r.Notice)).ToList()));
     }
 
-    private async Task ChangeRoleAsync(List<string> emails, CancellationToken ct)
+    /// <summary>One all-or-nothing change through Core's <see cref="ChangeMembersRole"/>: either everyone selected gets the role, or nobody does.</summary>
+    private async Task<IActionResult> ChangeRoleAsync(List<string> emails, CancellationToken ct)
     {
-        if (BulkRole is not ("admin" or "member")) { ActionError = "Choose the organization role to give."; return; }
-        var members = await services.GetRequiredService<ListMembers>()
-            .HandleAsync(new ListMembers.Request(OrgUid, Limit: emails.Count, Emails: emails), Caller!, ct);
-        if (!members.IsSuccess) { ActionError = members.Error!.Message; return; }
-        var change = services.GetRequiredService<ChangeMemberRoles>();
-        var results = new List<PersonResult>();
+        if (BulkRole is not ("admin" or "member")) return Done(null, "Choose the organization role to give, then Change role.");
         var label = BulkRole == "admin" ? "Admin" : "Member";
-        foreach (var email in emails)
-        {
-            var row = members.Value.Items.FirstOrDefault(m => string.Equals(m.Membership.Email, email, StringComparison.OrdinalIgnoreCase));
-            if (row is null) { results.Add(new(email, "not_found", "Not a member or invitation of this organization.")); continue; }
-            if (OrgRoles.NameOf(row.Membership.Role) == BulkRole) { results.Add(new(row.Membership.Email, "unchanged", $"Already {label}.")); continue; }
-            var changed = await change.HandleAsync(new ChangeMemberRoles.Request(OrgUid, row.Membership.Uid, BulkRole, null), Caller!, ct);
-            results.Add(changed.IsSuccess
-                ? new(row.Membership.Email, "done", $"Now {label}.")
-                : new(row.Membership.Email, changed.Error!.Kind == ErrorKind.Forbidden ? "not_allowed" : "failed", changed.Error.Message));
-        }
-        Summary = new ActionSummary($"Change role to {label}", results);
+        var result = await services.GetRequiredService<ChangeMembersRole>().HandleAsync(new ChangeMembersRole.Request(OrgUid, emails, BulkRole), Caller!, ct);
+        if (!result.IsSuccess) return Done(null, result.Error!.Message);
+        var outcome = result.Value;
+        var lines = outcome.Users.Select(r => new PersonResult(r.Email ?? r.User, r.Status, r.Notice)).ToList();
+        return outcome.Applied
+            ? Done(new ActionSummary($"Change role to {label}", lines))
+            : Done(new ActionSummary($"Change role to {label}", lines, "Nobody's role was changed: fix or unselect the users marked below, then try again."));
     }
 
-    private async Task RemoveAsync(List<string> emails, CancellationToken ct)
+    private async Task<IActionResult> RemoveAsync(List<string> emails, CancellationToken ct)
     {
-        if (Confirm != "yes")
-        {
-            RemoveConfirmation = emails;
-            return;
-        }
         var removed = await services.GetRequiredService<RemoveMembers>().HandleAsync(new RemoveMembers.Request(OrgUid, emails), Caller!, ct);
-        if (!removed.IsSuccess) { ActionError = removed.Error!.Message + " Nobody was removed."; return; }
-        Summary = new ActionSummary("Remove", removed.Value.Select(m => new PersonResult(m.Email, "done",
-            m.Status == MembershipStatus.Pending ? "Invitation revoked; its link no longer works." : "Removed from the organization with every stack role.")).ToList());
+        if (!removed.IsSuccess) return Done(null, removed.Error!.Message + " Nobody was removed.");
+        return Done(new ActionSummary("Remove", removed.Value.Select(m => new PersonResult(m.Email, "done",
+            m.Status == MembershipStatus.Pending ? "Invitation revoked; its link no longer works." : "Removed from the organization with every stack role.")).ToList()));
     }
 
     public async Task<IActionResult> OnGetAsync(CancellationToken ct)
@@ -175,6 +170,11 @@ public sealed class UsersModel(UsersPageQuery query, TimeProvider clock, Orgstac
         var result = await query.HandleAsync(new UsersPageQuery.Request(OrgUid, SortBy, Descending, Search, RoleFilter, StatusFilter, After, Before, PageSize), Caller!, ct);
         if (!result.IsSuccess) return StatusCode(result.Error!.Kind == ErrorKind.Forbidden ? 403 : 404);
         Result = result.Value;
+        if (ReadResult<Outcome>(ResultScope) is { } outcome)
+        {
+            Summary ??= outcome.Summary;
+            ActionError ??= outcome.Error;
+        }
         return Page();
     }
 
