@@ -1,14 +1,90 @@
 using System.Text.Json;
+using Orgstack.Core.Data;
 
 namespace Orgstack.Server.Api;
 
 /// <summary>
-/// Every failure leaves in Contentstack's error shape: unreadable bodies as 400, unknown routes as 404, and a bug as
-/// a 500 without details (the SDK retries 5xx, so expected failures must never be one).
+/// Every failure leaves in Contentstack's error shape: unreadable bodies as 400, unknown routes as 404, a lost database
+/// connection as 503 with Retry-After, and a bug as a 500 without details (the SDK retries 5xx, so expected failures
+/// must never be one).
+/// A request that lost its database connection before it sent anything but reads is run once more, on a fresh
+/// connection and a fresh DI scope: nothing of it can have been applied, so repeating it never applies a change twice.
+/// A request that had sent a write is never repeated here; the client gets 503 and decides.
 /// </summary>
 public sealed class ApiErrorMiddleware(RequestDelegate next, ILogger<ApiErrorMiddleware> logger)
 {
     public async Task InvokeAsync(HttpContext context)
+    {
+        var replayable = HttpMethods.IsGet(context.Request.Method) || HttpMethods.IsHead(context.Request.Method) || context.Request.ContentLength is 0;
+        if (!replayable && (context.Request.ContentLength ?? long.MaxValue) <= MaxReplayBodyBytes)
+        {
+            context.Request.EnableBuffering();
+            replayable = true;
+        }
+        for (var attempt = 1; ; attempt++)
+        {
+            var writes = TransientFailures.Track();
+            try
+            {
+                if (attempt == 1) await RunAsync(context);
+                else await ReplayAsync(context);
+                return;
+            }
+            catch (Exception e) when (!context.Response.HasStarted && TransientFailures.IsConnectionLoss(e)
+                                      && !(e is OperationCanceledException && context.RequestAborted.IsCancellationRequested))
+            {
+                TransientFailures.ForgetIdleConnections();
+                if (attempt == 1 && replayable && !writes.Wrote)
+                {
+                    logger.LogWarning("Database connection lost on {Method} {Path} before any write ({Error}); running the request once more.",
+                        context.Request.Method, context.Request.Path.Value, e.Message);
+                    continue;
+                }
+                logger.LogWarning("Database connection lost on {Method} {Path} (trace {TraceId}, attempt {Attempt}, wrote {Wrote}): {Error}; answered 503.",
+                    context.Request.Method, context.Request.Path.Value, context.TraceIdentifier, attempt, writes.Wrote, e.Message);
+                context.Response.Clear();
+                context.Response.Headers.RetryAfter = "1";
+                await Write(context, 503, 503, "The service is briefly unavailable: its database connection was interrupted. Please retry the request.");
+                return;
+            }
+            catch (Exception e) when (!context.Response.HasStarted && !(e is OperationCanceledException && context.RequestAborted.IsCancellationRequested))
+            {
+                logger.LogError(e, "Unhandled error on {Method} {Path} (trace {TraceId})", context.Request.Method, context.Request.Path.Value, context.TraceIdentifier);
+                await Write(context, 500, 500, "Internal server error");
+                return;
+            }
+            catch (OperationCanceledException) when (context.RequestAborted.IsCancellationRequested)
+            {
+                // The client went away; nothing to answer.
+                return;
+            }
+        }
+    }
+
+    /// <summary>Bodies up to this size are buffered so that a request can be run once more (larger ones spill to a temp file).</summary>
+    private const long MaxReplayBodyBytes = 1024 * 1024;
+
+    /// <summary>Runs the request again from a clean state: the body from its start, a fresh DI scope (a fresh DbContext).</summary>
+    private async Task ReplayAsync(HttpContext context)
+    {
+        context.Response.Clear();
+        foreach (var key in new[] { Auth.SessionAuthentication.ActorKey, Auth.SessionAuthentication.UserKey, Auth.SessionAuthentication.SessionKey })
+            context.Items.Remove(key);
+        if (context.Request.Body.CanSeek) context.Request.Body.Position = 0;
+        var original = context.RequestServices;
+        await using var scope = original.GetRequiredService<IServiceScopeFactory>().CreateAsyncScope();
+        context.RequestServices = scope.ServiceProvider;
+        try
+        {
+            await RunAsync(context);
+        }
+        finally
+        {
+            context.RequestServices = original;
+        }
+    }
+
+    private async Task RunAsync(HttpContext context)
     {
         try
         {
@@ -41,15 +117,6 @@ public sealed class ApiErrorMiddleware(RequestDelegate next, ILogger<ApiErrorMid
                     : "The request is not valid: " + e.Message,
             };
             await Write(context, status, status, message);
-        }
-        catch (OperationCanceledException) when (context.RequestAborted.IsCancellationRequested)
-        {
-            // The client went away; nothing to answer.
-        }
-        catch (Exception e) when (!context.Response.HasStarted)
-        {
-            logger.LogError(e, "Unhandled error on {Method} {Path} (trace {TraceId})", context.Request.Method, context.Request.Path.Value, context.TraceIdentifier);
-            await Write(context, 500, 500, "Internal server error");
         }
     }
 
