@@ -53,7 +53,8 @@ public sealed class OutboxDelivery(IServiceScopeFactory scopes, OrgstackOptions 
                 .ExecuteUpdateAsync(s => s.SetProperty(m => m.LockedUntil, lockedUntil).SetProperty(m => m.LockedBy, NodeId), ct);
             if (claimed != 1) continue;
 
-            var message = await db.OutboxMessages.AsNoTracking().FirstAsync(m => m.Id == id, ct);
+            // Claimed: from here on a lost connection is retried rather than left to the lease (a minute of delay).
+            var message = await RecordAsync(() => db.OutboxMessages.AsNoTracking().FirstAsync(m => m.Id == id, ct));
             handled++;
             string? error = null;
             try
@@ -69,28 +70,50 @@ public sealed class OutboxDelivery(IServiceScopeFactory scopes, OrgstackOptions 
             var attempts = message.Attempts + 1;
             if (error is null)
             {
-                await db.OutboxMessages.Where(m => m.Id == id && m.LockedBy == NodeId)
+                await RecordAsync(() => db.OutboxMessages.Where(m => m.Id == id && m.LockedBy == NodeId)
                     .ExecuteUpdateAsync(s => s.SetProperty(m => m.Status, OutboxStatus.Sent).SetProperty(m => m.SentAt, done)
-                        .SetProperty(m => m.Attempts, attempts).SetProperty(m => m.LockedUntil, (DateTimeOffset?)null).SetProperty(m => m.LastError, (string?)null), CancellationToken.None);
+                        .SetProperty(m => m.Attempts, attempts).SetProperty(m => m.LockedUntil, (DateTimeOffset?)null).SetProperty(m => m.LastError, (string?)null), CancellationToken.None));
                 logger.LogInformation("Mail {Id} ({Kind}) delivered to {To}.", id, message.Kind, message.ToAddress);
             }
             else if (attempts >= options.Mail.MaxAttempts)
             {
-                await db.OutboxMessages.Where(m => m.Id == id && m.LockedBy == NodeId)
+                await RecordAsync(() => db.OutboxMessages.Where(m => m.Id == id && m.LockedBy == NodeId)
                     .ExecuteUpdateAsync(s => s.SetProperty(m => m.Status, OutboxStatus.Dead).SetProperty(m => m.Attempts, attempts)
-                        .SetProperty(m => m.LockedUntil, (DateTimeOffset?)null).SetProperty(m => m.LastError, error), CancellationToken.None);
+                        .SetProperty(m => m.LockedUntil, (DateTimeOffset?)null).SetProperty(m => m.LastError, error), CancellationToken.None));
                 logger.LogError("Mail {Id} ({Kind}) to {To} is dead after {Attempts} attempts: {Error}", id, message.Kind, message.ToAddress, attempts, error);
             }
             else
             {
                 var next = done + Backoff(attempts);
-                await db.OutboxMessages.Where(m => m.Id == id && m.LockedBy == NodeId)
+                await RecordAsync(() => db.OutboxMessages.Where(m => m.Id == id && m.LockedBy == NodeId)
                     .ExecuteUpdateAsync(s => s.SetProperty(m => m.Attempts, attempts).SetProperty(m => m.NextAttemptAt, next)
-                        .SetProperty(m => m.LockedUntil, (DateTimeOffset?)null).SetProperty(m => m.LastError, error), CancellationToken.None);
+                        .SetProperty(m => m.LockedUntil, (DateTimeOffset?)null).SetProperty(m => m.LastError, error), CancellationToken.None));
                 logger.LogWarning("Mail {Id} ({Kind}) to {To} failed (attempt {Attempts}), retrying at {Next:u}: {Error}", id, message.Kind, message.ToAddress, attempts, next, error);
             }
         }
         return handled;
+    }
+
+    /// <summary>
+    /// Reads a claimed message or records the outcome of its delivery. After sending, losing the database connection must
+    /// not leave the claim to expire (another node would send the message again): the statement is repeated on a fresh
+    /// connection, for up to about 6 seconds. Each is idempotent (a read, or fixed values where this node holds the claim).
+    /// </summary>
+    private async Task<T> RecordAsync<T>(Func<Task<T>> update)
+    {
+        for (var attempt = 1; ; attempt++)
+        {
+            try
+            {
+                return await update();
+            }
+            catch (Exception e) when (attempt < 7 && Orgstack.Core.Data.TransientFailures.IsConnectionLoss(e))
+            {
+                Orgstack.Core.Data.TransientFailures.ForgetIdleConnections();
+                logger.LogWarning("Mail delivery lost its database connection while holding a claim ({Error}); trying again.", e.Message);
+                await Task.Delay(TimeSpan.FromMilliseconds(100 * (1 << (attempt - 1))), CancellationToken.None);
+            }
+        }
     }
 
     /// <summary>base × 2^(attempts-1), capped at one hour.</summary>
