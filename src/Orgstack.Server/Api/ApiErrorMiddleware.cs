@@ -19,6 +19,8 @@ public sealed class ApiErrorMiddleware(RequestDelegate next, ILogger<ApiErrorMid
         if (!replayable && (context.Request.ContentLength ?? long.MaxValue) <= MaxReplayBodyBytes)
         {
             context.Request.EnableBuffering();
+            // Readers that dispose their StreamReader must not close the buffer a replay needs.
+            context.Request.Body = new ReplayableBody(context.Request.Body);
             replayable = true;
         }
         for (var attempt = 1; ; attempt++)
@@ -42,9 +44,7 @@ public sealed class ApiErrorMiddleware(RequestDelegate next, ILogger<ApiErrorMid
                 }
                 logger.LogWarning("Database connection lost on {Method} {Path} (trace {TraceId}, attempt {Attempt}, wrote {Wrote}): {Error}; answered 503.",
                     context.Request.Method, context.Request.Path.Value, context.TraceIdentifier, attempt, writes.Wrote, e.Message);
-                context.Response.Clear();
-                context.Response.Headers.RetryAfter = "1";
-                await Write(context, 503, 503, "The service is briefly unavailable: its database connection was interrupted. Please retry the request.");
+                await Write(context, 503, 503, "The service is briefly unavailable: its database connection was interrupted. Please retry the request.", retryAfterSeconds: 1);
                 return;
             }
             catch (Exception e) when (!context.Response.HasStarted && !(e is OperationCanceledException && context.RequestAborted.IsCancellationRequested))
@@ -70,7 +70,7 @@ public sealed class ApiErrorMiddleware(RequestDelegate next, ILogger<ApiErrorMid
         context.Response.Clear();
         foreach (var key in new[] { Auth.SessionAuthentication.ActorKey, Auth.SessionAuthentication.UserKey, Auth.SessionAuthentication.SessionKey })
             context.Items.Remove(key);
-        if (context.Request.Body.CanSeek) context.Request.Body.Position = 0;
+        if (context.Request.Body is ReplayableBody body) body.Rewind();
         var original = context.RequestServices;
         await using var scope = original.GetRequiredService<IServiceScopeFactory>().CreateAsyncScope();
         context.RequestServices = scope.ServiceProvider;
@@ -123,10 +123,11 @@ public sealed class ApiErrorMiddleware(RequestDelegate next, ILogger<ApiErrorMid
     private static string Describe(JsonException e) =>
         e.Path is { Length: > 0 } path ? $"check the value at {path}." : "check its syntax.";
 
-    private static Task Write(HttpContext context, int status, int code, string message)
+    private static Task Write(HttpContext context, int status, int code, string message, int? retryAfterSeconds = null)
     {
         context.Response.Clear();
         context.Response.StatusCode = status;
+        if (retryAfterSeconds is { } seconds) context.Response.Headers.RetryAfter = seconds.ToString(System.Globalization.CultureInfo.InvariantCulture);
         return context.Response.WriteAsJsonAsync(new Dictionary<string, object>
         {
             ["error_message"] = message,
@@ -134,4 +135,25 @@ public sealed class ApiErrorMiddleware(RequestDelegate next, ILogger<ApiErrorMid
             ["errors"] = new Dictionary<string, string[]>(),
         });
     }
+}
+
+/// <summary>The buffered request body, rewound for a replay; Dispose by a reader leaves it open.</summary>
+internal sealed class ReplayableBody(Stream inner) : Stream
+{
+    public void Rewind() => inner.Position = 0;
+
+    public override bool CanRead => true;
+    public override bool CanSeek => inner.CanSeek;
+    public override bool CanWrite => false;
+    public override long Length => inner.Length;
+    public override long Position { get => inner.Position; set => inner.Position = value; }
+    public override void Flush() { }
+    public override int Read(byte[] buffer, int offset, int count) => inner.Read(buffer, offset, count);
+    public override ValueTask<int> ReadAsync(Memory<byte> buffer, CancellationToken cancellationToken = default) => inner.ReadAsync(buffer, cancellationToken);
+    public override Task<int> ReadAsync(byte[] buffer, int offset, int count, CancellationToken cancellationToken) => inner.ReadAsync(buffer, offset, count, cancellationToken);
+    public override long Seek(long offset, SeekOrigin origin) => inner.Seek(offset, origin);
+    public override void SetLength(long value) => throw new NotSupportedException();
+    public override void Write(byte[] buffer, int offset, int count) => throw new NotSupportedException();
+    protected override void Dispose(bool disposing) { }
+    public override ValueTask DisposeAsync() => ValueTask.CompletedTask;
 }
