@@ -40,11 +40,20 @@ public sealed class OutboxDelivery(IServiceScopeFactory scopes, OrgstackOptions 
         var candidates = await db.OutboxMessages.AsNoTracking()
             .Where(m => m.Status == OutboxStatus.Pending && m.NextAttemptAt <= now && (m.LockedUntil == null || m.LockedUntil < now))
             .OrderBy(m => m.NextAttemptAt).ThenBy(m => m.Id)
-            .Select(m => m.Id).Take(Math.Max(1, options.Mail.BatchSize)).ToListAsync(ct);
+            .Select(m => new { m.Id, m.LockedUntil, m.LockedBy }).Take(Math.Max(1, options.Mail.BatchSize)).ToListAsync(ct);
 
         var handled = 0;
-        foreach (var id in candidates)
+        foreach (var candidate in candidates)
         {
+            var id = candidate.Id;
+            // Every recorded outcome clears locked_until; a claim still set (and expired) means the node that held it
+            // died or lost the database between claiming and recording, perhaps after the SMTP server had accepted the
+            // message. Orgstack sends it again (at least once: a lost invitation or reset link is worse than a second
+            // copy; the Message-ID is the same, so many mail stores fold the two) and says so in last_error.
+            // (The drop folder needs no such note: a file already there for the message is found and not written again.)
+            var uncertain = candidate.LockedUntil is not null && !string.IsNullOrWhiteSpace(options.Mail.Smtp.Host)
+                ? $"Uncertain: an earlier attempt by {candidate.LockedBy} was interrupted before its outcome was recorded; sent again with the same Message-ID (the recipient may have two copies)."
+                : null;
             ct.ThrowIfCancellationRequested();
             var claimedAt = clock.GetUtcNow();
             var lockedUntil = claimedAt + Lease;
@@ -72,8 +81,9 @@ public sealed class OutboxDelivery(IServiceScopeFactory scopes, OrgstackOptions 
             {
                 await RecordAsync(() => db.OutboxMessages.Where(m => m.Id == id && m.LockedBy == NodeId)
                     .ExecuteUpdateAsync(s => s.SetProperty(m => m.Status, OutboxStatus.Sent).SetProperty(m => m.SentAt, done)
-                        .SetProperty(m => m.Attempts, attempts).SetProperty(m => m.LockedUntil, (DateTimeOffset?)null).SetProperty(m => m.LastError, (string?)null), CancellationToken.None));
-                logger.LogInformation("Mail {Id} ({Kind}) delivered to {To}.", id, message.Kind, message.ToAddress);
+                        .SetProperty(m => m.Attempts, attempts).SetProperty(m => m.LockedUntil, (DateTimeOffset?)null).SetProperty(m => m.LastError, uncertain), CancellationToken.None));
+                if (uncertain is null) logger.LogInformation("Mail {Id} ({Kind}) delivered to {To}.", id, message.Kind, message.ToAddress);
+                else logger.LogWarning("Mail {Id} ({Kind}) delivered to {To}, possibly for the second time: {Note}", id, message.Kind, message.ToAddress, uncertain);
             }
             else if (attempts >= options.Mail.MaxAttempts)
             {
