@@ -145,6 +145,19 @@ public sealed class SmtpCrashTests : IClassFixture<PgAppFactory>, IClassFixture<
         var flagged = outbox.Where(m => m.LastError?.StartsWith("Uncertain:", StringComparison.Ordinal) == true).Select(m => m.Id).ToList();
         var strangers = copies.Keys.Where(id => outbox.All(m => m.Id != id)).ToList();
 
+        // The window, measured: from the SMTP server storing a message (its file's time) to the outbox row's sent_at.
+        var stored = Directory.GetFiles(Path.Combine(sink.MailDirectory, "new"))
+            .Select(f => (File: f, Text: File.ReadAllText(f)))
+            .Where(x => x.Text.Contains(marker, StringComparison.Ordinal))
+            .Select(x => (Id: long.Parse(Regex.Match(x.Text, @"Message-ID:\s*<outbox-(\d+)\.", RegexOptions.IgnoreCase).Groups[1].Value), At: File.GetLastWriteTimeUtc(x.File)))
+            .GroupBy(x => x.Id).ToDictionary(g => g.Key, g => g.Max(x => x.At));
+        var gaps = outbox.Where(m => m.SentAt is not null && stored.ContainsKey(m.Id) && !duplicated.Contains(m.Id))
+            .Select(m => (m.SentAt!.Value.UtcDateTime - stored[m.Id]).TotalMilliseconds).Order().ToList();
+        var between = outbox.Where(m => m.SentAt is not null).OrderBy(m => m.SentAt).Select(m => m.SentAt!.Value).ToList();
+        var perMessage = between.Zip(between.Skip(1), (a, b) => (b - a).TotalMilliseconds).Where(ms => ms < 1000).Order().ToList();
+        if (gaps.Count > 0 && perMessage.Count > 0)
+            output.WriteLine($"Window from the SMTP server's acceptance to sent_at: median {gaps[gaps.Count / 2]:F1} ms, p95 {gaps[(int)(gaps.Count * 0.95)]:F1} ms; " +
+                             $"time per message: median {perMessage[perMessage.Count / 2]:F1} ms.");
         output.WriteLine($"SMTP crash test: {Kills} SIGKILLs ({killsDuringDelivery} with mail still pending), {outbox.Count} messages in the outbox, " +
                          $"{received.Count} received by the SMTP server: {lost.Count} lost, {duplicated.Count} duplicated ({string.Join(", ", duplicated)}), " +
                          $"{flagged.Count} marked uncertain ({string.Join(", ", flagged)}).");
