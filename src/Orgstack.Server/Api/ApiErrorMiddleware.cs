@@ -47,6 +47,14 @@ public sealed class ApiErrorMiddleware(RequestDelegate next, ILogger<ApiErrorMid
                 await Write(context, 503, 503, "The service is briefly unavailable: its database connection was interrupted. Please retry the request.", retryAfterSeconds: 1);
                 return;
             }
+            catch (Exception e) when (!context.Response.HasStarted && IsUnstorableCharacter(e))
+            {
+                // A NUL (or another byte PostgreSQL text refuses) in some input reached a statement: the statement failed,
+                // so nothing was applied. It is the request's fault: 400, not 500.
+                logger.LogWarning("Refused {Method} {Path}: a character the database cannot store (trace {TraceId}).", context.Request.Method, context.Request.Path.Value, context.TraceIdentifier);
+                await Write(context, 400, 400, "The request contains a character that cannot be stored (NUL).");
+                return;
+            }
             catch (Exception e) when (!context.Response.HasStarted && !(e is OperationCanceledException && context.RequestAborted.IsCancellationRequested))
             {
                 logger.LogError(e, "Unhandled error on {Method} {Path} (trace {TraceId})", context.Request.Method, context.Request.Path.Value, context.TraceIdentifier);
@@ -59,6 +67,13 @@ public sealed class ApiErrorMiddleware(RequestDelegate next, ILogger<ApiErrorMid
                 return;
             }
         }
+    }
+
+    private static bool IsUnstorableCharacter(Exception e)
+    {
+        for (Exception? x = e; x is not null; x = x.InnerException)
+            if (x is Npgsql.PostgresException { SqlState: "22021" or "22P05" }) return true;
+        return false;
     }
 
     /// <summary>Bodies up to this size are buffered so that a request can be run once more (larger ones spill to a temp file).</summary>
