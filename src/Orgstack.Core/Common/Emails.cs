@@ -7,7 +7,11 @@ public static class Emails
 {
     public const int MaxLength = 254;
 
-    public static string Normalize(string email) => email.Trim().ToLowerInvariant();
+    /// <summary>
+    /// The canonical form. A NUL (which PostgreSQL text cannot hold, and no valid address has) becomes U+FFFD, so a
+    /// lookup or a rate-limit key built from a hostile address finds nothing instead of failing in the database.
+    /// </summary>
+    public static string Normalize(string email) => email.Trim().Replace('\0', '\uFFFD').ToLowerInvariant();
 
     public static bool IsValid(string? email)
     {

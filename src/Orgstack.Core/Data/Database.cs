@@ -37,6 +37,7 @@ public static class Database
             builder.UseSqlite(SqliteConnectionString(options));
             builder.AddInterceptors(new SqlitePragmas());
         }
+        builder.AddInterceptors(new WriteTrackingInterceptor());
     }
 }
 

@@ -45,11 +45,21 @@ public sealed class ChangeMemberRoles(OrgstackDbContext db, OrgAccess access, Ti
         // Ordered with removals and accepts (same organization lock): a member removed meanwhile is not found,
         // rather than an update of a deleted row.
         await InvitationLinks.LockOrganizationAsync(db, request.OrganizationUid, ct);
-        if (!await db.Memberships.AnyAsync(m => m.Uid == member.Uid, ct))
+        // Under the lock, the role as it is now (another admin may have changed it since it was read above), and the
+        // time now: the audit record then says what this change found and did, in the order the changes were applied.
+        var current = await db.Memberships.Where(m => m.Uid == member.Uid).Select(m => (Organizations.OrgRole?)m.Role).FirstOrDefaultAsync(ct);
+        if (current is null)
         {
             await transaction.RollbackAsync(ct);
             return MemberErrors.ShareNotFound;
         }
+        if (current != member.Role && current == Organizations.OrgRole.Owner && newRole is not null && newRole != current)
+        {
+            await transaction.RollbackAsync(ct);
+            return MemberErrors.OwnerChangesOnlyByTransfer;
+        }
+        member.Role = current.Value;
+        now = clock.GetUtcNow();
         var oldRole = member.Role;
         if (newRole is { } role && role != member.Role)
         {

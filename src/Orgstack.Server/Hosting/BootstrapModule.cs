@@ -15,6 +15,34 @@ public sealed class BootstrapModule : IServerModule
     {
         var db = services.GetRequiredService<OrgstackDbContext>();
         if (await db.Users.AnyAsync()) return;
+        if (!db.Database.IsNpgsql())
+        {
+            await BootstrapAsync(app, services);
+            return;
+        }
+        // Several nodes starting together on one PostgreSQL database: one at a time checks and creates (a session
+        // advisory lock on the connection the use case then uses), so the first Owner and organization exist once.
+        await db.Database.OpenConnectionAsync();
+        try
+        {
+            await db.Database.ExecuteSqlRawAsync("SELECT pg_advisory_lock(7341020001)");
+            try
+            {
+                if (!await db.Users.AnyAsync()) await BootstrapAsync(app, services);
+            }
+            finally
+            {
+                await db.Database.ExecuteSqlRawAsync("SELECT pg_advisory_unlock(7341020001)");
+            }
+        }
+        finally
+        {
+            await db.Database.CloseConnectionAsync();
+        }
+    }
+
+    private static async Task BootstrapAsync(WebApplication app, IServiceProvider services)
+    {
         var config = app.Configuration;
         var email = config["ORGSTACK_BOOTSTRAP_EMAIL"];
         var password = config["ORGSTACK_BOOTSTRAP_PASSWORD"];

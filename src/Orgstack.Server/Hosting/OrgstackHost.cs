@@ -17,8 +17,12 @@ public static class OrgstackHost
         if (string.IsNullOrEmpty(builder.Configuration["urls"]) && string.IsNullOrEmpty(builder.Configuration["http_ports"]))
             builder.WebHost.UseUrls("http://localhost:5080");
         // The per-request "Request starting …" lines carry full paths and query strings, and emailed links put their
-        // single-use token there (/v3/organizations/invitations/{token}, ?token=…): keep them out of the logs.
-        builder.Logging.AddFilter("Microsoft.AspNetCore.Hosting.Diagnostics", LogLevel.Warning);
+        // single-use token there (/v3/organizations/invitations/{token}, ?token=…): keep them out of the logs. The same
+        // category, when enabled at any level, also opens a logging scope with RequestPath on every request, which every
+        // sink that writes scopes (JSON console, OpenTelemetry) would store: None turns off both (test: LogSecrecyTests).
+        builder.Logging.AddFilter("Microsoft.AspNetCore.Hosting.Diagnostics", LogLevel.None);
+        // Route matching's Debug lines quote the request path as well.
+        builder.Logging.AddFilter("Microsoft.AspNetCore.Routing.Matching", LogLevel.Information);
         var services = builder.Services;
         services.AddSingleton(options);
         services.AddSingleton(TimeProvider.System);

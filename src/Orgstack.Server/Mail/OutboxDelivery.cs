@@ -40,11 +40,20 @@ public sealed class OutboxDelivery(IServiceScopeFactory scopes, OrgstackOptions 
         var candidates = await db.OutboxMessages.AsNoTracking()
             .Where(m => m.Status == OutboxStatus.Pending && m.NextAttemptAt <= now && (m.LockedUntil == null || m.LockedUntil < now))
             .OrderBy(m => m.NextAttemptAt).ThenBy(m => m.Id)
-            .Select(m => m.Id).Take(Math.Max(1, options.Mail.BatchSize)).ToListAsync(ct);
+            .Select(m => new { m.Id, m.LockedUntil, m.LockedBy }).Take(Math.Max(1, options.Mail.BatchSize)).ToListAsync(ct);
 
         var handled = 0;
-        foreach (var id in candidates)
+        foreach (var candidate in candidates)
         {
+            var id = candidate.Id;
+            // Every recorded outcome clears locked_until; a claim still set (and expired) means the node that held it
+            // died or lost the database between claiming and recording, perhaps after the SMTP server had accepted the
+            // message. Orgstack sends it again (at least once: a lost invitation or reset link is worse than a second
+            // copy; the Message-ID is the same, so many mail stores fold the two) and says so in last_error.
+            // (The drop folder needs no such note: a file already there for the message is found and not written again.)
+            var uncertain = candidate.LockedUntil is not null && !string.IsNullOrWhiteSpace(options.Mail.Smtp.Host)
+                ? $"Uncertain: an earlier attempt by {candidate.LockedBy} was interrupted before its outcome was recorded; sent again with the same Message-ID (the recipient may have two copies)."
+                : null;
             ct.ThrowIfCancellationRequested();
             var claimedAt = clock.GetUtcNow();
             var lockedUntil = claimedAt + Lease;
@@ -53,7 +62,8 @@ public sealed class OutboxDelivery(IServiceScopeFactory scopes, OrgstackOptions 
                 .ExecuteUpdateAsync(s => s.SetProperty(m => m.LockedUntil, lockedUntil).SetProperty(m => m.LockedBy, NodeId), ct);
             if (claimed != 1) continue;
 
-            var message = await db.OutboxMessages.AsNoTracking().FirstAsync(m => m.Id == id, ct);
+            // Claimed: from here on a lost connection is retried rather than left to the lease (a minute of delay).
+            var message = await RecordAsync(() => db.OutboxMessages.AsNoTracking().FirstAsync(m => m.Id == id, ct));
             handled++;
             string? error = null;
             try
@@ -69,28 +79,51 @@ public sealed class OutboxDelivery(IServiceScopeFactory scopes, OrgstackOptions 
             var attempts = message.Attempts + 1;
             if (error is null)
             {
-                await db.OutboxMessages.Where(m => m.Id == id && m.LockedBy == NodeId)
+                await RecordAsync(() => db.OutboxMessages.Where(m => m.Id == id && m.LockedBy == NodeId)
                     .ExecuteUpdateAsync(s => s.SetProperty(m => m.Status, OutboxStatus.Sent).SetProperty(m => m.SentAt, done)
-                        .SetProperty(m => m.Attempts, attempts).SetProperty(m => m.LockedUntil, (DateTimeOffset?)null).SetProperty(m => m.LastError, (string?)null), CancellationToken.None);
-                logger.LogInformation("Mail {Id} ({Kind}) delivered to {To}.", id, message.Kind, message.ToAddress);
+                        .SetProperty(m => m.Attempts, attempts).SetProperty(m => m.LockedUntil, (DateTimeOffset?)null).SetProperty(m => m.LastError, uncertain), CancellationToken.None));
+                if (uncertain is null) logger.LogInformation("Mail {Id} ({Kind}) delivered to {To}.", id, message.Kind, message.ToAddress);
+                else logger.LogWarning("Mail {Id} ({Kind}) delivered to {To}, possibly for the second time: {Note}", id, message.Kind, message.ToAddress, uncertain);
             }
             else if (attempts >= options.Mail.MaxAttempts)
             {
-                await db.OutboxMessages.Where(m => m.Id == id && m.LockedBy == NodeId)
+                await RecordAsync(() => db.OutboxMessages.Where(m => m.Id == id && m.LockedBy == NodeId)
                     .ExecuteUpdateAsync(s => s.SetProperty(m => m.Status, OutboxStatus.Dead).SetProperty(m => m.Attempts, attempts)
-                        .SetProperty(m => m.LockedUntil, (DateTimeOffset?)null).SetProperty(m => m.LastError, error), CancellationToken.None);
+                        .SetProperty(m => m.LockedUntil, (DateTimeOffset?)null).SetProperty(m => m.LastError, error), CancellationToken.None));
                 logger.LogError("Mail {Id} ({Kind}) to {To} is dead after {Attempts} attempts: {Error}", id, message.Kind, message.ToAddress, attempts, error);
             }
             else
             {
                 var next = done + Backoff(attempts);
-                await db.OutboxMessages.Where(m => m.Id == id && m.LockedBy == NodeId)
+                await RecordAsync(() => db.OutboxMessages.Where(m => m.Id == id && m.LockedBy == NodeId)
                     .ExecuteUpdateAsync(s => s.SetProperty(m => m.Attempts, attempts).SetProperty(m => m.NextAttemptAt, next)
-                        .SetProperty(m => m.LockedUntil, (DateTimeOffset?)null).SetProperty(m => m.LastError, error), CancellationToken.None);
+                        .SetProperty(m => m.LockedUntil, (DateTimeOffset?)null).SetProperty(m => m.LastError, error), CancellationToken.None));
                 logger.LogWarning("Mail {Id} ({Kind}) to {To} failed (attempt {Attempts}), retrying at {Next:u}: {Error}", id, message.Kind, message.ToAddress, attempts, next, error);
             }
         }
         return handled;
+    }
+
+    /// <summary>
+    /// Reads a claimed message or records the outcome of its delivery. After sending, losing the database connection must
+    /// not leave the claim to expire (another node would send the message again): the statement is repeated on a fresh
+    /// connection, for up to about 6 seconds. Each is idempotent (a read, or fixed values where this node holds the claim).
+    /// </summary>
+    private async Task<T> RecordAsync<T>(Func<Task<T>> update)
+    {
+        for (var attempt = 1; ; attempt++)
+        {
+            try
+            {
+                return await update();
+            }
+            catch (Exception e) when (attempt < 7 && Orgstack.Core.Data.TransientFailures.IsConnectionLoss(e))
+            {
+                Orgstack.Core.Data.TransientFailures.ForgetIdleConnections();
+                logger.LogWarning("Mail delivery lost its database connection while holding a claim ({Error}); trying again.", e.Message);
+                await Task.Delay(TimeSpan.FromMilliseconds(100 * (1 << (attempt - 1))), CancellationToken.None);
+            }
+        }
     }
 
     /// <summary>base × 2^(attempts-1), capped at one hour.</summary>

@@ -14,8 +14,17 @@ namespace Orgstack.Tests.Reliability;
 /// maps: a new endpoint fails this test until it is classified. Targets that a call changes (a member to remove, a
 /// role to delete, a stack to delete) are made fresh for each cell, so the callers' own standing never changes.
 /// </summary>
-public sealed class AuthorizationMatrixTests(AppFactory app, ITestOutputHelper output) : IClassFixture<AppFactory>
+public sealed class AuthorizationMatrixTests(AppFactory app, ITestOutputHelper output)
+    : AuthorizationMatrixSuite(app, output, "SQLite"), IClassFixture<AppFactory>;
+
+/// <summary>The same matrix with the server on PostgreSQL.</summary>
+public sealed class AuthorizationMatrixOnPostgresTests(PgAppFactory app, ITestOutputHelper output)
+    : AuthorizationMatrixSuite(app, output, "PostgreSQL"), IClassFixture<PgAppFactory>;
+
+public abstract class AuthorizationMatrixSuite(AppFactory app, ITestOutputHelper output, string provider)
 {
+    protected string Provider => provider;
+
     // Expected status per caller, in MatrixCaller order: Anonymous, Member, Admin, Owner, StackMember, OtherOwner, Removed, Locked.
     // 200 stands for any 2xx; anything else must be that status in the error shape.
     private static readonly int[] OrgAdmin = [401, 403, 200, 200, 403, 404, 404, 401];
@@ -172,8 +181,8 @@ public sealed class AuthorizationMatrixTests(AppFactory app, ITestOutputHelper o
             report.AppendLine($"{endpoint,-80} {string.Join(' ', row)}");
         }
         output.WriteLine(report.ToString());
-        output.WriteLine($"Authorization matrix: {Table.Count} endpoints x {Enum.GetValues<MatrixCaller>().Length} callers = {cells} cells checked, {failures.Count} failures.");
-        System.Console.WriteLine($"[reliability] authorization matrix cells checked: {cells}");
+        output.WriteLine($"Authorization matrix ({provider}): {Table.Count} endpoints x {Enum.GetValues<MatrixCaller>().Length} callers = {cells} cells checked, {failures.Count} failures.");
+        ReliabilityReport.Count($"authorization matrix cells checked ({Provider})", cells, $"{Table.Count} endpoints x {Enum.GetValues<MatrixCaller>().Length} callers");
         Assert.True(failures.Count == 0, string.Join("\n", failures));
     }
 

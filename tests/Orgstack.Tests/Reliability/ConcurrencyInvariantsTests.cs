@@ -163,7 +163,7 @@ public sealed class ConcurrencyInvariantsTests : IClassFixture<PgAppFactory>, ID
         output.WriteLine($"Storm: {Workers} parallel clients on 2 nodes, {total} operations in {stormSeconds:F1} s; " +
                          string.Join(", ", attempts.OrderBy(p => p.Key).Select(p => $"{p.Key} {successes.GetValueOrDefault(p.Key)}/{p.Value}")) +
                          $"; {final.Count} memberships at the end (limit {SeatLimit}).");
-        System.Console.WriteLine($"[reliability] parallel operations: {total} ({Workers} clients, 2 nodes)");
+        ReliabilityReport.Count("parallel operations, storm on two nodes (PostgreSQL)", total, $"{Workers} clients");
         Assert.Empty(serverErrors);
 
         // Exactly one Owner; members + pending within the plan; no duplicates.

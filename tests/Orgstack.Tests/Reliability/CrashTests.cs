@@ -155,7 +155,7 @@ public sealed class CrashTests : IClassFixture<PgAppFactory>, IDisposable
         Assert.Equal(sent.OrderBy(x => x), files.OrderBy(x => x));
         var invited = await db.DbAsync(d => d.Memberships.CountAsync(m => m.OrganizationUid == org.Uid && m.Status == MembershipStatus.Pending));
         output.WriteLine($"Crash test: {Kills} kills (SIGKILL), {requests} bulk invite requests sent, {invited} invitations committed, {files.Count} mails delivered once each.");
-        System.Console.WriteLine($"[reliability] kills: {Kills}");
+        ReliabilityReport.Count("SIGKILLs during bulk invites and drop-folder delivery", Kills);
         Assert.True(invited > 0);
     }
 

@@ -15,8 +15,17 @@ namespace Orgstack.Tests.Reliability;
 /// shape, and the database must be unchanged (row counts and a checksum of every table; rate-limit counters and
 /// session last-use times are excluded, they count requests by design).
 /// </summary>
-public sealed class HostileInputTests(AppFactory app, ITestOutputHelper output) : IClassFixture<AppFactory>
+public sealed class HostileInputTests(AppFactory app, ITestOutputHelper output)
+    : HostileInputSuite(app, output, "SQLite"), IClassFixture<AppFactory>;
+
+/// <summary>The same hostile inputs with the server on PostgreSQL.</summary>
+public sealed class HostileInputOnPostgresTests(PgAppFactory app, ITestOutputHelper output)
+    : HostileInputSuite(app, output, "PostgreSQL"), IClassFixture<PgAppFactory>;
+
+public abstract class HostileInputSuite(AppFactory app, ITestOutputHelper output, string provider)
 {
+    protected string Provider => provider;
+
     private sealed record Target(string Method, string Path, string? Body, bool Key = false, string[]? Ids = null);
 
     /// <summary>String leaves that identify something (emails, uids, tokens): a hostile value there is always refused.</summary>
@@ -246,8 +255,8 @@ public sealed class HostileInputTests(AppFactory app, ITestOutputHelper output) 
             if (changed.Count > 0) failures.Add($"{target.Method} {target.Path}: tables changed: {string.Join(", ", changed)}");
             before = after;
         }
-        output.WriteLine($"Hostile input: {tried} bad inputs tried, {failures.Count} failures.");
-        System.Console.WriteLine($"[reliability] hostile inputs tried: {tried}");
+        output.WriteLine($"Hostile input ({provider}): {tried} bad inputs tried, {failures.Count} failures.");
+        ReliabilityReport.Count($"hostile inputs tried ({Provider})", tried);
         Assert.True(failures.Count == 0, $"{failures.Count} of {tried}:\n" + string.Join("\n", failures.Take(150)));
     }
 

@@ -21,7 +21,7 @@ public sealed class ApiClient(HttpClient http)
             request.Content = new StringContent(body as string ?? JsonSerializer.Serialize(body), Encoding.UTF8, "application/json");
         using var response = await Http.SendAsync(request);
         var text = await response.Content.ReadAsStringAsync();
-        return new ApiResponse(response.StatusCode, text, response.Content.Headers.ContentType);
+        return new ApiResponse(response.StatusCode, text, response.Content.Headers.ContentType) { Headers = response.Headers };
     }
 
     public Task<ApiResponse> GetAsync(string path, IDictionary<string, string>? headers = null) => SendAsync(HttpMethod.Get, path, null, headers);
@@ -42,6 +42,9 @@ public sealed class ApiClient(HttpClient http)
 public sealed record ApiResponse(HttpStatusCode Status, string Body, MediaTypeHeaderValue? ContentType)
 {
     public JsonNode Json => JsonNode.Parse(Body) ?? throw new InvalidOperationException("Empty body");
+
+    /// <summary>The response headers (Retry-After, Location, …), when the response came through <see cref="ApiClient"/>.</summary>
+    public HttpResponseHeaders? Headers { get; init; }
 
     public ApiResponse EnsureStatus(HttpStatusCode expected)
     {
