@@ -74,6 +74,9 @@ public sealed class CompleteSetup(OrgstackDbContext db, CreateOrganization creat
         var hash = Secrets.Hash(request.Token);
         var now = clock.GetUtcNow();
         await using var transaction = await db.Database.BeginTransactionAsync(ct);
+        // Every node prints its own link; on PostgreSQL two used at once would both find no user. The bootstrap's
+        // advisory lock (BootstrapModule) makes one setup at a time; on SQLite the write transaction already does.
+        if (!db.IsSqlite) await db.Database.ExecuteSqlRawAsync("SELECT pg_advisory_xact_lock(7341020001)", ct);
         var consumed = await db.ActionTokens.Live(hash, TokenPurpose.Setup, now)
             .ExecuteUpdateAsync(u => u.SetProperty(t => t.UsedAt, now), ct);
         if (consumed != 1) return SetupErrors.LinkInvalid;
