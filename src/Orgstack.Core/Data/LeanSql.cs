@@ -49,6 +49,14 @@ public static class LeanSql
     public static object Time(OrgstackDbContext db, DateTimeOffset value) =>
         db.IsSqlite ? value.ToUnixTimeMilliseconds() : value.ToUniversalTime();
 
+    /// <summary>"IN (…)" over a list parameter: a JSON array on SQLite, a text[] on PostgreSQL (one parameter either way).</summary>
+    public static string InList(OrgstackDbContext db, string parameter) =>
+        db.IsSqlite ? $"IN (SELECT value FROM json_each({parameter}))" : $"= ANY({parameter})";
+
+    /// <summary>The value of an <see cref="InList"/> parameter.</summary>
+    public static object ListValue(OrgstackDbContext db, IReadOnlyList<string> values) =>
+        db.IsSqlite ? System.Text.Json.JsonSerializer.Serialize(values) : values.ToArray();
+
     /// <summary>The reader of an entity type for this context's model.</summary>
     public static EntityReader<T> Reader<T>(OrgstackDbContext db) where T : class => EntityReader<T>.For(db.Model);
 }
@@ -112,9 +120,15 @@ public sealed class EntityReader<T> where T : class
     public T Read(DbDataReader reader, int offset) => _read(reader, offset);
 }
 
-/// <summary>Values of computed columns (EXISTS, booleans) as both providers return them.</summary>
+/// <summary>Values of computed columns (EXISTS, booleans) and times as both providers return them.</summary>
 public static class LeanValues
 {
+    /// <summary>A time column: Unix milliseconds on SQLite, timestamptz on PostgreSQL; null for NULL.</summary>
+    public static DateTimeOffset? Time(OrgstackDbContext db, DbDataReader reader, int ordinal) =>
+        reader.IsDBNull(ordinal) ? null
+        : db.IsSqlite ? DateTimeOffset.FromUnixTimeMilliseconds(reader.GetInt64(ordinal))
+        : reader.GetFieldValue<DateTimeOffset>(ordinal);
+
     public static bool Boolean(DbDataReader reader, int ordinal) =>
         reader.GetValue(ordinal) switch
         {
