@@ -404,6 +404,32 @@ public static class Program
             }
             finally { await c.CloseAsync(); }
         });
+        {
+            await using var scope0 = services.CreateAsyncScope();
+            var db0 = scope0.ServiceProvider.GetRequiredService<Orgstack.Core.Data.OrgstackDbContext>();
+            var fullSql = $"SELECT {Orgstack.Core.Data.LeanSql.Reader<Orgstack.Core.Accounts.Session>(db0).Columns("s")}, {Orgstack.Core.Data.LeanSql.Reader<Orgstack.Core.Accounts.User>(db0).Columns("u")} FROM sessions s JOIN users u ON u.uid = s.user_uid WHERE s.token_hash = @hash AND s.revoked_at IS NULL";
+            await Time("full columns, new conn each", async sp =>
+            {
+                await using var c = new SqliteConnection($"Data Source={dbPath};Pooling=True");
+                await c.OpenAsync();
+                await using var cmd = c.CreateCommand();
+                cmd.CommandText = fullSql;
+                cmd.Parameters.AddWithValue("@hash", hash);
+                await using var r = await cmd.ExecuteReaderAsync();
+                await r.ReadAsync();
+            });
+            await using var kept = new SqliteConnection($"Data Source={dbPath};Pooling=True");
+            await kept.OpenAsync();
+            await using var prepared = kept.CreateCommand();
+            prepared.CommandText = fullSql;
+            var hp = prepared.Parameters.AddWithValue("@hash", hash);
+            prepared.Prepare();
+            await Time("full columns, prepared, kept open", async sp =>
+            {
+                await using var r = await prepared.ExecuteReaderAsync();
+                await r.ReadAsync();
+            });
+        }
         await Time("session validate", sp => sp.GetRequiredService<Orgstack.Core.Accounts.SessionTokens>().ValidateAsync(authtoken, default));
         var actor = (await services.CreateAsyncScope().ServiceProvider.GetRequiredService<Orgstack.Core.Accounts.SessionTokens>().ValidateAsync(authtoken, default))!.Value;
         var who = new Actor(actor.User.Uid, actor.User.Email);

@@ -41,8 +41,9 @@ public sealed class SessionTokens(OrgstackDbContext db, OrgstackOptions options,
             $"SELECT {LeanSql.Reader<Session>(d).Columns("s")}, {LeanSql.Reader<User>(d).Columns("u")} FROM sessions s JOIN users u ON u.uid = s.user_uid WHERE s.token_hash = @hash AND s.revoked_at IS NULL");
         Session session;
         User user;
-        await using (var command = await LeanSql.CommandAsync(db, sql, ct))
+        await using (var read = await LeanSql.ReadAsync(db, sql, ct))
         {
+            var command = read.Command;
             command.Parameter("@hash", hash);
             await using var reader = await command.ExecuteReaderAsync(ct);
             if (!await reader.ReadAsync(ct)) return null;

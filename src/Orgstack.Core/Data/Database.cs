@@ -58,7 +58,7 @@ internal sealed class SqlitePragmas : Microsoft.EntityFrameworkCore.Diagnostics.
     /// </summary>
     private static readonly System.Runtime.CompilerServices.ConditionalWeakTable<object, object> Configured = new();
 
-    private static void Apply(System.Data.Common.DbConnection connection)
+    internal static void Apply(System.Data.Common.DbConnection connection)
     {
         var handle = (connection as SqliteConnection)?.Handle;
         if (handle is not null && Configured.TryGetValue(handle, out _)) return;

@@ -103,7 +103,8 @@ public sealed class ListMembers(OrgstackDbContext db, OrgAccess access)
                 SELECT a.membership_uid, s.api_key, s.name, a.role_uid FROM stack_role_assignments a JOIN stacks s ON s.uid = a.stack_uid
                 WHERE a.membership_uid {LeanSql.InList(d, "@uids")}
                 """);
-            await using var command = await LeanSql.CommandAsync(db, rolesSql, ct);
+            await using var read = await LeanSql.ReadAsync(db, rolesSql, ct);
+            var command = read.Command;
             command.Parameter("@uids", LeanSql.ListValue(db, uids));
             await using var reader = await command.ExecuteReaderAsync(ct);
             while (await reader.ReadAsync(ct)) roles.Add((reader.GetString(0), reader.GetString(1), reader.GetString(2), reader.GetString(3)));
@@ -212,7 +213,8 @@ public sealed class ListMembers(OrgstackDbContext db, OrgAccess access)
                 var order = range == signedIn ? $"m.last_login_at {direction}, m.uid {direction}" : $"m.uid {direction}";
                 return $"SELECT {LeanSql.Reader<Membership>(d).Columns("m")} FROM memberships m WHERE m.organization_uid = @org AND {filter} ORDER BY {order} LIMIT @take";
             });
-            await using var command = await LeanSql.CommandAsync(db, sql, ct);
+            await using var read = await LeanSql.ReadAsync(db, sql, ct);
+            var command = read.Command;
             command.Parameter("@org", organizationUid);
             command.Parameter("@take", limit - page.Count);
             if (seek.Length > 0)

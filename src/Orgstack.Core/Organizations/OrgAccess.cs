@@ -54,8 +54,9 @@ public sealed class OrgAccess(OrgstackDbContext db)
         Organization organization;
         bool? strict;
         bool transferPending;
-        await using (var command = await LeanSql.CommandAsync(db, sql, ct))
+        await using (var read = await LeanSql.ReadAsync(db, sql, ct))
         {
+            var command = read.Command;
             command.Parameter("@org", organizationUid);
             command.Parameter("@user", actor.UserUid);
             await using var reader = await command.ExecuteReaderAsync(ct);
