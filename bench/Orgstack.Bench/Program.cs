@@ -161,6 +161,14 @@ public static class Program
         result["get_roles"] = getRoles.Json(0.60);
         Check(failures, size, getRoles, "GET roles", minRatio: 0.60, maxP99: null);
 
+        // --only probe: where a single read's time goes (not part of a normal run): the middleware alone (an unknown
+        // /v3 path, no token), plus the session lookup (the same path with the token).
+        if (Only?.Contains("probe") == true)
+        {
+            await PairAsync(load, "probe: 404 without token", i => new HttpRequestMessage(HttpMethod.Get, api + "/v3/no-such-thing"), i => Bare("/noop"));
+            await PairAsync(load, "probe: 404 with token", i => Api("/v3/no-such-thing"), i => Bare("/noop"));
+        }
+
         if (!full || !(Want("export") || Want("invite"))) return result;
 
         // CSV export of every member against a bare SQLite-to-CSV stream of the same rows.
@@ -377,6 +385,50 @@ public static class Program
                 await Microsoft.EntityFrameworkCore.EntityFrameworkQueryableExtensions.FirstOrDefaultAsync(
                     Microsoft.EntityFrameworkCore.EntityFrameworkQueryableExtensions.AsNoTracking(db.Sessions).Where(x => x.TokenHash == hash && x.RevokedAt == null));
             Console.WriteLine($"  diag session query, one context             {watch.Elapsed.TotalMicroseconds / 2000,8:F0} µs");
+        }
+        var compiled = Microsoft.EntityFrameworkCore.EF.CompileAsyncQuery((Orgstack.Core.Data.OrgstackDbContext db, string h) =>
+            db.Sessions.Where(x => x.TokenHash == h && x.RevokedAt == null).Join(db.Users, s => s.UserUid, u => u.Uid, (s, u) => new { s, u }).FirstOrDefault());
+        await Time("session+user compiled", sp => compiled(sp.GetRequiredService<Orgstack.Core.Data.OrgstackDbContext>(), hash));
+        await Time("session+user raw ADO (context conn)", async sp =>
+        {
+            var db = sp.GetRequiredService<Orgstack.Core.Data.OrgstackDbContext>();
+            var c = Microsoft.EntityFrameworkCore.RelationalDatabaseFacadeExtensions.GetDbConnection(db.Database);
+            await c.OpenAsync();
+            try
+            {
+                await using var cmd = c.CreateCommand();
+                cmd.CommandText = "SELECT s.uid, s.user_uid, s.expires_at, s.last_seen_at, u.email, u.active, u.locked_at FROM sessions s JOIN users u ON u.uid = s.user_uid WHERE s.token_hash = $h AND s.revoked_at IS NULL";
+                var p = cmd.CreateParameter(); p.ParameterName = "$h"; p.Value = hash; cmd.Parameters.Add(p);
+                await using var r = await cmd.ExecuteReaderAsync();
+                await r.ReadAsync();
+            }
+            finally { await c.CloseAsync(); }
+        });
+        {
+            await using var scope0 = services.CreateAsyncScope();
+            var db0 = scope0.ServiceProvider.GetRequiredService<Orgstack.Core.Data.OrgstackDbContext>();
+            var fullSql = $"SELECT {Orgstack.Core.Data.LeanSql.Reader<Orgstack.Core.Accounts.Session>(db0).Columns("s")}, {Orgstack.Core.Data.LeanSql.Reader<Orgstack.Core.Accounts.User>(db0).Columns("u")} FROM sessions s JOIN users u ON u.uid = s.user_uid WHERE s.token_hash = @hash AND s.revoked_at IS NULL";
+            await Time("full columns, new conn each", async sp =>
+            {
+                await using var c = new SqliteConnection($"Data Source={dbPath};Pooling=True");
+                await c.OpenAsync();
+                await using var cmd = c.CreateCommand();
+                cmd.CommandText = fullSql;
+                cmd.Parameters.AddWithValue("@hash", hash);
+                await using var r = await cmd.ExecuteReaderAsync();
+                await r.ReadAsync();
+            });
+            await using var kept = new SqliteConnection($"Data Source={dbPath};Pooling=True");
+            await kept.OpenAsync();
+            await using var prepared = kept.CreateCommand();
+            prepared.CommandText = fullSql;
+            var hp = prepared.Parameters.AddWithValue("@hash", hash);
+            prepared.Prepare();
+            await Time("full columns, prepared, kept open", async sp =>
+            {
+                await using var r = await prepared.ExecuteReaderAsync();
+                await r.ReadAsync();
+            });
         }
         await Time("session validate", sp => sp.GetRequiredService<Orgstack.Core.Accounts.SessionTokens>().ValidateAsync(authtoken, default));
         var actor = (await services.CreateAsyncScope().ServiceProvider.GetRequiredService<Orgstack.Core.Accounts.SessionTokens>().ValidateAsync(authtoken, default))!.Value;

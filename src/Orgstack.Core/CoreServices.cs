@@ -16,6 +16,7 @@ public static class CoreServices
                      && t.GetMethods(BindingFlags.Public | BindingFlags.Instance | BindingFlags.DeclaredOnly).Any(m => m.Name == "HandleAsync")))
             services.AddScoped(type);
         services.AddSingleton<Passwords>();
+        services.AddSingleton<LeanConnections>();
         services.AddScoped<SessionTokens>();
         services.AddScoped<OrgAccess>();
         services.AddScoped<Stacks.StackAccess>();

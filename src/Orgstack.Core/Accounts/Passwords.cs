@@ -13,8 +13,48 @@ public sealed class Passwords : IDisposable
     private readonly PasswordHasher<User> hasher;
     private readonly Orgstack.Core.Common.PasswordOptions options;
     private readonly string dummyHash;
-    private readonly SemaphoreSlim gate;
+    private readonly System.Collections.Concurrent.BlockingCollection<Work> queue = new();
+    private readonly Thread[] workers;
     private int waiting;
+
+    /// <summary>One queued hash computation and the task its caller awaits.</summary>
+    private abstract class Work
+    {
+        public abstract void Run();
+        public abstract void Cancel();
+        public abstract bool IsCancellationRequested { get; }
+    }
+
+    private sealed class Work<T> : Work
+    {
+        private readonly Func<T> work;
+        private readonly CancellationToken ct;
+        private readonly CancellationTokenRegistration registration;
+
+        public Work(Func<T> work, CancellationToken ct)
+        {
+            this.work = work;
+            this.ct = ct;
+            // A caller that gives up stops waiting at once; its queued item is skipped when its turn comes.
+            registration = ct.CanBeCanceled ? ct.Register(static w => ((Work<T>)w!).Cancel(), this) : default;
+        }
+
+        public TaskCompletionSource<T> Done { get; } = new(TaskCreationOptions.RunContinuationsAsynchronously);
+
+        public override bool IsCancellationRequested => ct.IsCancellationRequested || Done.Task.IsCompleted;
+
+        public override void Run()
+        {
+            registration.Dispose();
+            try { Done.TrySetResult(work()); }
+            catch (Exception e) { Done.TrySetException(e); }
+        }
+
+        public override void Cancel()
+        {
+            Done.TrySetCanceled(ct);
+        }
+    }
 
     public Passwords(OrgstackOptions options)
     {
@@ -27,7 +67,22 @@ public sealed class Passwords : IDisposable
         dummyHash = hasher.HashPassword(null!, Secrets.NewToken());
         var slots = options.Passwords.MaxConcurrentHashes > 0 ? options.Passwords.MaxConcurrentHashes : Environment.ProcessorCount;
         MaxConcurrent = Math.Max(1, slots);
-        gate = new SemaphoreSlim(MaxConcurrent, MaxConcurrent);
+        workers = new Thread[MaxConcurrent];
+        for (var i = 0; i < workers.Length; i++)
+        {
+            workers[i] = new Thread(HashLoop) { IsBackground = true, Name = $"orgstack-hash-{i}" };
+            workers[i].Start();
+        }
+    }
+
+    private void HashLoop()
+    {
+        foreach (var work in queue.GetConsumingEnumerable())
+        {
+            Interlocked.Decrement(ref waiting);
+            if (work.IsCancellationRequested) work.Cancel();
+            else work.Run();
+        }
     }
 
     /// <summary>How many hash computations may run at once (default: one per processor).</summary>
@@ -38,27 +93,27 @@ public sealed class Passwords : IDisposable
 
     /// <summary>
     /// Runs one hash computation in a bounded slot: a flood of sign-ins queues here (asynchronously, holding no thread)
-    /// instead of occupying every worker thread, so other endpoints keep answering.
+    /// instead of occupying every worker thread, so other endpoints keep answering. The slots are threads of their own,
+    /// one per slot: a hash holds its CPU for a long time, and on the thread pool it kept pool threads from the rest of
+    /// the request (reading the next sign-in, writing its session), so slots stood idle while work waited for a thread
+    /// (sign-ins reached 0.69 of the raw hash rate; bench/README.md).
     /// </summary>
-    public async Task<T> BoundedAsync<T>(Func<T> work, CancellationToken ct)
+    public Task<T> BoundedAsync<T>(Func<T> work, CancellationToken ct)
     {
+        if (ct.IsCancellationRequested) return Task.FromCanceled<T>(ct);
+        var item = new Work<T>(work, ct);
         Interlocked.Increment(ref waiting);
         try
         {
-            await gate.WaitAsync(ct);
+            queue.Add(item, CancellationToken.None);
         }
-        finally
+        catch (InvalidOperationException)
         {
+            // Shutting down: the queue takes no more work.
             Interlocked.Decrement(ref waiting);
+            throw new ObjectDisposedException(nameof(Passwords));
         }
-        try
-        {
-            return work();
-        }
-        finally
-        {
-            gate.Release();
-        }
+        return item.Done.Task;
     }
 
     public Task<PasswordVerificationResult> VerifyAsync(string? hash, string password, CancellationToken ct) =>
@@ -68,7 +123,12 @@ public sealed class Passwords : IDisposable
 
     public Task VerifyDummyAsync(string password, CancellationToken ct) => BoundedAsync(() => { VerifyDummy(password); return 0; }, ct);
 
-    public void Dispose() => gate.Dispose();
+    public void Dispose()
+    {
+        queue.CompleteAdding();
+        foreach (var worker in workers) worker.Join(TimeSpan.FromSeconds(5));
+        queue.Dispose();
+    }
 
     public int Iterations => options.Iterations;
 

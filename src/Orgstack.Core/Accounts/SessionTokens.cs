@@ -35,12 +35,22 @@ public sealed class SessionTokens(OrgstackDbContext db, OrgstackOptions options,
         if (string.IsNullOrEmpty(token) || token.Length > 200) return null;
         var hash = Secrets.Hash(token);
         var now = clock.GetUtcNow();
-        var found = await db.Sessions.AsNoTracking()
-            .Where(s => s.TokenHash == hash && s.RevokedAt == null)
-            .Join(db.Users, s => s.UserUid, u => u.Uid, (s, u) => new { s, u })
-            .FirstOrDefaultAsync(ct);
-        if (found is null) return null;
-        var (session, user) = (found.s, found.u);
+        // Every request runs this: one lean statement (session and user together) read straight from the database,
+        // never from a cache, so a revoked session stops working at once on every node.
+        var sql = LeanSql.Text(db, "session.validate", d =>
+            $"SELECT {LeanSql.Reader<Session>(d).Columns("s")}, {LeanSql.Reader<User>(d).Columns("u")} FROM sessions s JOIN users u ON u.uid = s.user_uid WHERE s.token_hash = @hash AND s.revoked_at IS NULL");
+        Session session;
+        User user;
+        await using (var read = await LeanSql.ReadAsync(db, sql, ct))
+        {
+            var command = read.Command;
+            command.Parameter("@hash", hash);
+            await using var reader = await command.ExecuteReaderAsync(ct);
+            if (!await reader.ReadAsync(ct)) return null;
+            var sessions = LeanSql.Reader<Session>(db);
+            session = sessions.Read(reader, 0);
+            user = LeanSql.Reader<User>(db).Read(reader, sessions.Width);
+        }
         if (session.ExpiresAt <= now || session.LastSeenAt.AddMinutes(options.Sessions.IdleMinutes) <= now) return null;
         // A locked or disabled account, or one whose admin forced a password reset, has no usable session.
         if (!user.Active || user.LockedAt is not null || user.MustChangePassword) return null;

@@ -53,10 +53,19 @@ internal sealed class SqlitePragmas : Microsoft.EntityFrameworkCore.Diagnostics.
         return Task.CompletedTask;
     }
 
-    private static void Apply(System.Data.Common.DbConnection connection)
+    /// <summary>
+    /// Pooled SQLite connections keep their native handle, and these settings live on the handle: apply them once per
+    /// handle rather than on every open (every query used to pay for four pragmas).
+    /// </summary>
+    private static readonly System.Runtime.CompilerServices.ConditionalWeakTable<object, object> Configured = new();
+
+    internal static void Apply(System.Data.Common.DbConnection connection)
     {
+        var handle = (connection as SqliteConnection)?.Handle;
+        if (handle is not null && Configured.TryGetValue(handle, out _)) return;
         using var command = connection.CreateCommand();
         command.CommandText = "PRAGMA journal_mode=WAL; PRAGMA busy_timeout=30000; PRAGMA foreign_keys=ON; PRAGMA synchronous=NORMAL;";
         command.ExecuteNonQuery();
+        if (handle is not null) Configured.AddOrUpdate(handle, Configured);
     }
 }

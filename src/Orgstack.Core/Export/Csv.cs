@@ -25,5 +25,20 @@ public static class Csv
         return builder.Append('"').ToString();
     }
 
+    /// <summary>Appends one field, quoted and neutralised exactly as <see cref="Field"/> writes it, without allocating.</summary>
+    public static StringBuilder Append(StringBuilder line, string? value)
+    {
+        value ??= "";
+        line.Append('"');
+        if (value.Length > 0 && IsDangerousStart(value[0])) line.Append('\'');
+        var start = 0;
+        for (var quote = value.IndexOf('"'); quote >= 0; quote = value.IndexOf('"', start))
+        {
+            line.Append(value, start, quote + 1 - start).Append('"');
+            start = quote + 1;
+        }
+        return line.Append(value, start, value.Length - start).Append('"');
+    }
+
     public static string Line(IEnumerable<string?> fields) => string.Join(',', fields.Select(Field)) + LineEnd;
 }

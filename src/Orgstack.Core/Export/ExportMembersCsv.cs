@@ -1,5 +1,6 @@
 using System.Data;
 using System.Globalization;
+using System.Text;
 using Microsoft.Data.Sqlite;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.EntityFrameworkCore.Storage;
@@ -12,9 +13,10 @@ namespace Orgstack.Core.Export;
 
 /// <summary>
 /// Exports every member and pending invitation of an organization as CSV, sorted by email (Owner or Admin only).
-/// The audit event (with the row count) is written before anything is streamed; the rows are then read in keyset
-/// batches over the (organization, email) index inside one read snapshot and written as they come, so memory stays flat
-/// whatever the size of the organization.
+/// Access and the rate limit are checked before anything is answered. The header line then leaves at once (counting a
+/// million rows first kept the first byte waiting for most of a second), the audit event with the row count is written
+/// before any row, and the rows are read in keyset batches over the (organization, email) index inside one read
+/// snapshot, with plain ADO.NET statements, and written as they come, so memory stays flat whatever the size.
 /// </summary>
 public sealed class ExportMembersCsv(OrgstackDbContext db, OrgAccess access, TimeProvider clock)
 {
@@ -32,105 +34,141 @@ public sealed class ExportMembersCsv(OrgstackDbContext db, OrgAccess access, Tim
 
     public sealed record Request(string OrganizationUid);
 
-    /// <summary>A prepared export: its size and file name, and the writer that streams it.</summary>
-    public sealed class Export(ExportMembersCsv owner, string organizationUid, long rowCount, string fileName)
+    /// <summary>An authorized export: its file name, and the writer that audits and streams it.</summary>
+    public sealed class Export(ExportMembersCsv owner, string organizationUid, string organizationName, Actor actor, string fileName)
     {
-        public long RowCount { get; } = rowCount;
         public string FileName { get; } = fileName;
 
-        public Task WriteAsync(TextWriter writer, CancellationToken ct) => owner.WriteAsync(organizationUid, writer, ct);
+        /// <summary>Writes the header line (flushed at once), the audit event, then every row.</summary>
+        public Task WriteAsync(TextWriter writer, CancellationToken ct) => owner.WriteAsync(organizationUid, organizationName, actor, writer, ct);
     }
 
     public async Task<Result<Export>> HandleAsync(Request request, Actor actor, CancellationToken ct)
     {
-        var admin = await access.AdminAsync(request.OrganizationUid, actor, ct);
-        if (!admin.IsSuccess) return admin.Error!;
+        var grant = await access.GrantAsync(request.OrganizationUid, actor, ct);
+        if (!grant.IsSuccess) return grant.Error!;
+        if (!OrgPermissions.CanAdminister(grant.Value.Membership.Role)) return CommonErrors.NotAdmin;
         var now = clock.GetUtcNow();
         if (!await TakeRateLimitAsync("export_users:" + actor.UserUid, now, ct)) return TooManyExports;
-        var rows = await db.Memberships.LongCountAsync(m => m.OrganizationUid == request.OrganizationUid, ct);
-        var name = await db.Organizations.Where(o => o.Uid == request.OrganizationUid).Select(o => o.Name).FirstAsync(ct);
-        db.AuditEvents.Add(Audit.Audit.Event(actor, now, request.OrganizationUid, "organization", "export_users", "organization", request.OrganizationUid, name,
-            new { rows, format = "csv" }));
-        await db.SaveChangesAsync(ct);
         var fileName = $"users-{request.OrganizationUid}-{now.UtcDateTime:yyyy-MM-dd}.csv";
-        return new Export(this, request.OrganizationUid, rows, fileName);
+        return new Export(this, request.OrganizationUid, grant.Value.Organization.Name, actor, fileName);
     }
 
     /// <summary>
-    /// A fixed-window counter in rate_limit_counters, changed only by conditional updates: increment inside the current
-    /// window while under the limit, or restart an old window; the first use inserts the row.
+    /// A fixed-window counter in rate_limit_counters, changed only by one conditional upsert: the first use inserts the
+    /// row, a use inside the current window increments it while under the limit, a use after an old window restarts it.
+    /// Refused when nothing was written. (One plain statement: the export is answered once, so each EF query here was a
+    /// cold one, compiled on the request, before the first byte.)
     /// </summary>
     private async Task<bool> TakeRateLimitAsync(string key, DateTimeOffset now, CancellationToken ct)
     {
         var window = new DateTimeOffset(now.UtcTicks - now.UtcTicks % RateWindow.Ticks, TimeSpan.Zero);
-        for (var attempt = 0; attempt < 3; attempt++)
-        {
-            if (await db.RateLimitCounters.Where(c => c.Key == key && c.WindowStart == window && c.Count < RateLimit)
-                    .ExecuteUpdateAsync(u => u.SetProperty(c => c.Count, c => c.Count + 1), ct) == 1) return true;
-            if (await db.RateLimitCounters.Where(c => c.Key == key && c.WindowStart < window)
-                    .ExecuteUpdateAsync(u => u.SetProperty(c => c.WindowStart, window).SetProperty(c => c.Count, 1), ct) == 1) return true;
-            if (await db.RateLimitCounters.AnyAsync(c => c.Key == key, ct)) return false;
-            db.RateLimitCounters.Add(new Security.RateLimitCounter { Key = key, WindowStart = window, Count = 1 });
-            try
-            {
-                await db.SaveChangesAsync(ct);
-                return true;
-            }
-            catch (DbUpdateException)
-            {
-                // Another request inserted the row first: count against it.
-                db.ChangeTracker.Clear();
-            }
-        }
-        return false;
+        await using var command = await LeanSql.CommandAsync(db, """
+            INSERT INTO rate_limit_counters ("key", window_start, "count") VALUES (@key, @window, 1)
+            ON CONFLICT ("key") DO UPDATE SET
+              "count" = CASE WHEN rate_limit_counters.window_start = excluded.window_start THEN rate_limit_counters."count" + 1 ELSE 1 END,
+              window_start = excluded.window_start
+            WHERE rate_limit_counters.window_start < excluded.window_start
+               OR (rate_limit_counters.window_start = excluded.window_start AND rate_limit_counters."count" < @limit)
+            RETURNING "count"
+            """, ct);
+        command.Parameter("@key", key);
+        command.Parameter("@window", LeanSql.Time(db, window));
+        command.Parameter("@limit", RateLimit);
+        return await command.ExecuteScalarAsync(ct) is not null and not DBNull;
     }
 
-    private sealed record Row(string Uid, string Email, string FirstName, string LastName, OrgRole Role, MembershipStatus Status,
-        string? InvitedByUserUid, DateTimeOffset InvitedAt, DateTimeOffset? ExpiresAt, DateTimeOffset? AcceptedAt, DateTimeOffset? LastLoginAt);
-
-    private async Task WriteAsync(string organizationUid, TextWriter writer, CancellationToken ct)
+    private async Task WriteAsync(string organizationUid, string organizationName, Actor actor, TextWriter writer, CancellationToken ct)
     {
         await writer.WriteAsync(Csv.Line(Columns));
+        await writer.FlushAsync(ct);
+
+        // Audited before any row leaves, in its own short write (the snapshot below only reads).
         var now = clock.GetUtcNow();
+        var rows = await db.Memberships.LongCountAsync(m => m.OrganizationUid == organizationUid, ct);
+        db.AuditEvents.Add(Audit.Audit.Event(actor, now, organizationUid, "organization", "export_users", "organization", organizationUid, organizationName,
+            new { rows, format = "csv" }));
+        await db.SaveChangesAsync(ct);
+
+        var firstBatch = LeanSql.Text(db, "export.members.first", d => BatchSql(d, after: false));
+        var nextBatch = LeanSql.Text(db, "export.members.next", d => BatchSql(d, after: true));
+        var rolesSql = LeanSql.Text(db, "export.members.roles", d => $"""
+            SELECT a.membership_uid, s.name, r.name FROM stack_role_assignments a
+            JOIN stacks s ON s.uid = a.stack_uid JOIN stack_roles r ON r.uid = a.role_uid
+            WHERE a.membership_uid {LeanSql.InList(d, "@uids")}
+            """);
+        var line = new StringBuilder(512);
+        var batch = new List<Row>(BatchSize);
+        var rolesByMember = new Dictionary<string, List<(string Stack, string Role)>>(StringComparer.Ordinal);
         await using var snapshot = await Snapshot.BeginAsync(db, ct);
         string? after = null;
         while (true)
         {
-            var query = db.Memberships.AsNoTracking().Where(m => m.OrganizationUid == organizationUid);
-            if (after is not null) query = query.Where(m => string.Compare(m.Email, after) > 0);
-            var batch = await query.OrderBy(m => m.Email).Take(BatchSize)
-                .Select(m => new Row(m.Uid, m.Email, m.FirstName, m.LastName, m.Role, m.Status, m.InvitedByUserUid, m.InvitedAt, m.InvitationExpiresAt, m.AcceptedAt, m.LastLoginAt))
-                .ToListAsync(ct);
+            batch.Clear();
+            await using (var command = await LeanSql.CommandAsync(db, after is null ? firstBatch : nextBatch, ct))
+            {
+                command.Parameter("@org", organizationUid);
+                if (after is not null) command.Parameter("@after", after);
+                command.Parameter("@take", BatchSize);
+                await using var reader = await command.ExecuteReaderAsync(ct);
+                while (await reader.ReadAsync(ct))
+                    batch.Add(new Row(reader.GetString(0), reader.GetString(1), reader.GetString(2), reader.GetString(3),
+                        Enum.Parse<OrgRole>(reader.GetString(4)), Enum.Parse<MembershipStatus>(reader.GetString(5)),
+                        reader.IsDBNull(6) ? null : reader.GetString(6),
+                        LeanValues.Time(db, reader, 7)!.Value, LeanValues.Time(db, reader, 8), LeanValues.Time(db, reader, 9), LeanValues.Time(db, reader, 10)));
+            }
             if (batch.Count == 0) break;
             after = batch[^1].Email;
 
-            var uids = batch.Select(r => r.Uid).ToList();
-            var roles = await (from a in db.StackRoleAssignments.AsNoTracking()
-                               join s in db.Stacks.AsNoTracking() on a.StackUid equals s.Uid
-                               join r in db.StackRoles.AsNoTracking() on a.RoleUid equals r.Uid
-                               where uids.Contains(a.MembershipUid)
-                               select new { a.MembershipUid, Stack = s.Name, Role = r.Name }).ToListAsync(ct);
-            var rolesByMember = roles.GroupBy(r => r.MembershipUid).ToDictionary(g => g.Key, g => string.Join("; ",
-                g.GroupBy(x => x.Stack).OrderBy(s => s.Key, StringComparer.Ordinal)
-                    .Select(s => s.Key + ": " + string.Join(", ", s.Select(x => x.Role).Order(StringComparer.Ordinal)))));
-            var inviterUids = batch.Where(r => r.InvitedByUserUid is not null).Select(r => r.InvitedByUserUid!).Distinct().ToList();
-            var inviters = inviterUids.Count == 0
-                ? new Dictionary<string, string>()
-                : await db.Users.AsNoTracking().Where(u => inviterUids.Contains(u.Uid)).ToDictionaryAsync(u => u.Uid, u => u.Email, ct);
+            rolesByMember.Clear();
+            await using (var command = await LeanSql.CommandAsync(db, rolesSql, ct))
+            {
+                command.Parameter("@uids", LeanSql.ListValue(db, batch.Select(r => r.Uid).ToList()));
+                await using var reader = await command.ExecuteReaderAsync(ct);
+                while (await reader.ReadAsync(ct))
+                {
+                    var member = reader.GetString(0);
+                    if (!rolesByMember.TryGetValue(member, out var held)) rolesByMember[member] = held = [];
+                    held.Add((reader.GetString(1), reader.GetString(2)));
+                }
+            }
 
             foreach (var row in batch)
             {
-                await writer.WriteAsync(Csv.Line([
-                    row.Email, row.FirstName, row.LastName, RoleName(row.Role), StatusName(row, now),
-                    rolesByMember.GetValueOrDefault(row.Uid, ""),
-                    row.InvitedByUserUid is null ? "" : inviters.GetValueOrDefault(row.InvitedByUserUid, ""),
-                    Time(row.InvitedAt), Time(row.AcceptedAt), Time(row.LastLoginAt),
-                ]));
+                line.Clear();
+                Csv.Append(line, row.Email).Append(',');
+                Csv.Append(line, row.FirstName).Append(',');
+                Csv.Append(line, row.LastName).Append(',');
+                Csv.Append(line, RoleName(row.Role)).Append(',');
+                Csv.Append(line, StatusName(row, now)).Append(',');
+                Csv.Append(line, rolesByMember.TryGetValue(row.Uid, out var held) ? StackRoles(held) : "").Append(',');
+                Csv.Append(line, row.InvitedByEmail ?? "").Append(',');
+                Csv.Append(line, Time(row.InvitedAt)).Append(',');
+                Csv.Append(line, Time(row.AcceptedAt)).Append(',');
+                Csv.Append(line, Time(row.LastLoginAt)).Append(Csv.LineEnd);
+                await writer.WriteAsync(line, ct);
             }
             await writer.FlushAsync(ct);
             if (batch.Count < BatchSize) break;
         }
     }
+
+    private sealed record Row(string Uid, string Email, string FirstName, string LastName, OrgRole Role, MembershipStatus Status,
+        string? InvitedByEmail, DateTimeOffset InvitedAt, DateTimeOffset? ExpiresAt, DateTimeOffset? AcceptedAt, DateTimeOffset? LastLoginAt);
+
+    /// <summary>One batch in email order from the (organization_uid, email) index, with the inviter's address joined.</summary>
+    private static string BatchSql(OrgstackDbContext db, bool after) => $"""
+        SELECT m.uid, m.email, m.first_name, m.last_name, m.role, m.status, u.email,
+               m.invited_at, m.invitation_expires_at, m.accepted_at, m.last_login_at
+        FROM memberships m LEFT JOIN users u ON u.uid = m.invited_by_user_uid
+        WHERE m.organization_uid = @org{(after ? " AND m.email > @after" : "")}
+        ORDER BY m.email LIMIT @take
+        """;
+
+    /// <summary>"Stack: Role, Role; Stack: Role", stacks and roles in ordinal order.</summary>
+    private static string StackRoles(List<(string Stack, string Role)> held) =>
+        string.Join("; ", held.GroupBy(x => x.Stack).OrderBy(s => s.Key, StringComparer.Ordinal)
+            .Select(s => s.Key + ": " + string.Join(", ", s.Select(x => x.Role).Order(StringComparer.Ordinal))));
 
     /// <summary>One consistent view for the whole export: a repeatable-read transaction on PostgreSQL, a deferred (read-only) one on SQLite.</summary>
     private sealed class Snapshot(OrgstackDbContext db, IDbContextTransaction? ef, SqliteTransaction? sqlite) : IAsyncDisposable

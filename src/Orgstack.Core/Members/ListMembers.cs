@@ -28,7 +28,7 @@ public sealed class ListMembers(OrgstackDbContext db, OrgAccess access)
 {
     public sealed record Request(
         string OrganizationUid, int Skip = 0, int Limit = 100, MemberSort Sort = MemberSort.Email, bool Descending = false,
-        string? Search = null, string? Cursor = null, IReadOnlyList<string>? Emails = null, bool IncludeCount = false);
+        string? Search = null, string? Cursor = null, IReadOnlyList<string>? Emails = null, bool IncludeCount = false, bool IncludeInvitedBy = true);
 
     public async Task<Result<MemberPage>> HandleAsync(Request request, Actor actor, CancellationToken ct)
     {
@@ -58,7 +58,11 @@ public sealed class ListMembers(OrgstackDbContext db, OrgAccess access)
                 position = DecodeLastLoginCursor(request.Cursor);
                 if (position is null) return InvalidCursor;
             }
-            page = await LastLoginPageAsync(query, request.Descending, position, position is null ? Math.Max(0, request.Skip) : 0, limit, ct);
+            var skip = position is null ? Math.Max(0, request.Skip) : 0;
+            // The users page's usual request (newest or oldest sign-ins, first page or a cursor) takes the lean path.
+            page = skip == 0 && request.Emails is null && string.IsNullOrWhiteSpace(request.Search)
+                ? await LeanLastLoginPageAsync(request.OrganizationUid, request.Descending, position, limit, ct)
+                : await LastLoginPageAsync(query, request.Descending, position, skip, limit, ct);
         }
         else
         {
@@ -92,15 +96,25 @@ public sealed class ListMembers(OrgstackDbContext db, OrgAccess access)
         }
 
         var uids = page.Select(m => m.Uid).ToList();
-        var roles = await (from a in db.StackRoleAssignments.AsNoTracking()
-                           join s in db.Stacks.AsNoTracking() on a.StackUid equals s.Uid
-                           where uids.Contains(a.MembershipUid)
-                           select new { a.MembershipUid, s.ApiKey, s.Name, a.RoleUid }).ToListAsync(ct);
+        var roles = new List<(string MembershipUid, string ApiKey, string Name, string RoleUid)>();
+        if (uids.Count > 0)
+        {
+            var rolesSql = LeanSql.Text(db, "members.stack_roles", d => $"""
+                SELECT a.membership_uid, s.api_key, s.name, a.role_uid FROM stack_role_assignments a JOIN stacks s ON s.uid = a.stack_uid
+                WHERE a.membership_uid {LeanSql.InList(d, "@uids")}
+                """);
+            await using var read = await LeanSql.ReadAsync(db, rolesSql, ct);
+            var command = read.Command;
+            command.Parameter("@uids", LeanSql.ListValue(db, uids));
+            await using var reader = await command.ExecuteReaderAsync(ct);
+            while (await reader.ReadAsync(ct)) roles.Add((reader.GetString(0), reader.GetString(1), reader.GetString(2), reader.GetString(3)));
+        }
         var byMember = roles.GroupBy(r => r.MembershipUid).ToDictionary(g => g.Key, g => (IReadOnlyList<MemberStackRoles>)g
             .GroupBy(r => (r.ApiKey, r.Name)).OrderBy(s => s.Key.Name, StringComparer.Ordinal)
             .Select(s => new MemberStackRoles(s.Key.ApiKey, s.Key.Name, s.Select(r => r.RoleUid).Order(StringComparer.Ordinal).ToList())).ToList());
-        var inviterUids = page.Where(m => m.InvitedByUserUid is not null).Select(m => m.InvitedByUserUid!).Distinct().ToList();
-        var inviters = await db.Users.AsNoTracking().Where(u => inviterUids.Contains(u.Uid)).Select(u => new { u.Uid, u.Email }).ToDictionaryAsync(u => u.Uid, u => u.Email, ct);
+        var inviterUids = request.IncludeInvitedBy ? page.Where(m => m.InvitedByUserUid is not null).Select(m => m.InvitedByUserUid!).Distinct().ToList() : [];
+        var inviters = inviterUids.Count == 0 ? new Dictionary<string, string>()
+            : await db.Users.AsNoTracking().Where(u => inviterUids.Contains(u.Uid)).Select(u => new { u.Uid, u.Email }).ToDictionaryAsync(u => u.Uid, u => u.Email, ct);
 
         var rows = page.Select(m => new MemberRow(m, byMember.GetValueOrDefault(m.Uid) ?? [],
             m.InvitedByUserUid is null ? null : inviters.GetValueOrDefault(m.InvitedByUserUid))).ToList();
@@ -159,6 +173,58 @@ public sealed class ListMembers(OrgstackDbContext db, OrgAccess access)
             if (page.Count == limit) break;
             // This range ended inside the page: the rest of the skip (if any) applies to the next range.
             if (skip > 0) skip = found.Count > 0 ? 0 : (int)Math.Max(0, skip - await rows.LongCountAsync(ct));
+        }
+        return page;
+    }
+
+    /// <summary>
+    /// <see cref="LastLoginPageAsync"/> without a skip, as plain statements: the same two index ranges, the same seeks, the
+    /// same order, read with <see cref="LeanSql"/> (the EF pipeline cost more than the index seek itself).
+    /// </summary>
+    private async Task<List<Membership>> LeanLastLoginPageAsync(string organizationUid, bool descending, (DateTimeOffset? Key, string Uid)? after,
+        int limit, CancellationToken ct)
+    {
+        var (direction, before, beforeOrEqual) = descending ? ("DESC", "<", "<=") : ("ASC", ">", ">=");
+        string signedIn = "signed_in", never = "never";
+        bool includeSignedIn = true, includeNever = true;
+        string signedInSeek = "", neverSeek = "";
+        if (after is { Key: not null })
+        {
+            signedInSeek = "seek";
+            includeNever = descending;
+        }
+        else if (after is { Key: null })
+        {
+            neverSeek = "seek";
+            includeSignedIn = !descending;
+        }
+        var ranges = descending ? new[] { (signedIn, includeSignedIn), (never, includeNever) } : [(never, includeNever), (signedIn, includeSignedIn)];
+        var memberships = LeanSql.Reader<Membership>(db);
+        var page = new List<Membership>(limit);
+        foreach (var (range, include) in ranges)
+        {
+            if (!include) continue;
+            var seek = range == signedIn ? signedInSeek : neverSeek;
+            var sql = LeanSql.Text(db, $"members.last_login.{range}.{direction}.{seek}", d =>
+            {
+                var filter = range == signedIn
+                    ? "m.last_login_at IS NOT NULL" + (seek.Length > 0 ? $" AND m.last_login_at {beforeOrEqual} @key AND (m.last_login_at {before} @key OR m.uid {before} @uid)" : "")
+                    : "m.last_login_at IS NULL" + (seek.Length > 0 ? $" AND m.uid {before} @uid" : "");
+                var order = range == signedIn ? $"m.last_login_at {direction}, m.uid {direction}" : $"m.uid {direction}";
+                return $"SELECT {LeanSql.Reader<Membership>(d).Columns("m")} FROM memberships m WHERE m.organization_uid = @org AND {filter} ORDER BY {order} LIMIT @take";
+            });
+            await using var read = await LeanSql.ReadAsync(db, sql, ct);
+            var command = read.Command;
+            command.Parameter("@org", organizationUid);
+            command.Parameter("@take", limit - page.Count);
+            if (seek.Length > 0)
+            {
+                if (range == signedIn) command.Parameter("@key", LeanSql.Time(db, after!.Value.Key!.Value));
+                command.Parameter("@uid", after!.Value.Uid);
+            }
+            await using var reader = await command.ExecuteReaderAsync(ct);
+            while (await reader.ReadAsync(ct)) page.Add(memberships.Read(reader, 0));
+            if (page.Count == limit) break;
         }
         return page;
     }

@@ -34,14 +34,13 @@ public sealed class ListMyOrganizations(OrgstackDbContext db)
 }
 
 /// <summary>One organization of the caller's.</summary>
-public sealed class GetOrganization(OrgstackDbContext db, OrgAccess access)
+public sealed class GetOrganization(OrgAccess access)
 {
     public async Task<Result<OrganizationView>> HandleAsync(string organizationUid, Actor actor, CancellationToken ct)
     {
-        var member = await access.MemberAsync(organizationUid, actor, ct);
-        if (!member.IsSuccess) return member.Error!;
-        var organization = await db.Organizations.AsNoTracking().FirstAsync(o => o.Uid == organizationUid, ct);
-        var pending = await db.OwnershipTransfers.AnyAsync(t => t.OrganizationUid == organizationUid && t.Status == TransferStatus.Pending, ct);
-        return new OrganizationView(organization, member.Value.Role, pending);
+        // One statement: membership, organization and pending transfer come with the access check.
+        var grant = await access.GrantAsync(organizationUid, actor, ct);
+        if (!grant.IsSuccess) return grant.Error!;
+        return new OrganizationView(grant.Value.Organization, grant.Value.Membership.Role, grant.Value.TransferPending);
     }
 }

@@ -26,8 +26,16 @@ public static class SsoGate
             .Where(c => c.OrganizationUid == membership.OrganizationUid && c.Enabled)
             .Select(c => new { c.Strict })
             .FirstOrDefaultAsync(ct);
-        if (config is null) return null;
-        if (config.Strict) return SsoRequired;
+        return Check(membership, actor, config?.Strict);
+    }
+
+    /// <summary>The same decision from an already-read setting: <paramref name="strict"/> is null when SSO is off.</summary>
+    public static Error? Check(Membership membership, Actor actor, bool? strict)
+    {
+        if (actor.SessionMethod == "sso")
+            return actor.SsoOrganizationUid == membership.OrganizationUid ? null : CommonErrors.OrganizationNotFound;
+        if (strict is null) return null;
+        if (strict.Value) return SsoRequired;
         return membership.AccessWithoutSso || membership.IsOwner ? null : SsoRequired;
     }
 }

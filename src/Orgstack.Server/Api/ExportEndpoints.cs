@@ -35,7 +35,6 @@ public static class ExportEndpoints
             response.Headers[HeaderNames.ContentDisposition] = new ContentDispositionHeaderValue("attachment") { FileName = $"\"{export.FileName}\"" }.ToString();
             response.Headers[HeaderNames.XContentTypeOptions] = "nosniff";
             response.Headers[HeaderNames.CacheControl] = "no-store";
-            response.Headers["X-Row-Count"] = export.RowCount.ToString(System.Globalization.CultureInfo.InvariantCulture);
             await using var writer = new StreamWriter(response.Body, new UTF8Encoding(encoderShouldEmitUTF8Identifier: false), bufferSize: 64 * 1024);
             await export.WriteAsync(writer, http.RequestAborted);
             await writer.FlushAsync(http.RequestAborted);

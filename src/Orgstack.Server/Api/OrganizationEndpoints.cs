@@ -38,11 +38,12 @@ public static class OrganizationEndpoints
             return Results.Json(new { organization = Wire.Organization(result.Value, includePlan: includePlan, users: users, stacks: stacks) });
         }).WithSummary("One organization of the caller's; include_plan=true adds the plan.");
 
-        organizations.MapGet("/{organizationUid}/roles", async (string organizationUid, HttpContext http, OrgAccess access, OrgstackDbContext db, CancellationToken ct) =>
+        organizations.MapGet("/{organizationUid}/roles", async (string organizationUid, HttpContext http, OrgAccess access, CancellationToken ct) =>
         {
-            var admin = await access.AdminAsync(organizationUid, http.Actor()!, ct);
-            if (!admin.IsSuccess) return ApiResults.Error(admin.Error!);
-            var createdAt = await db.Organizations.Where(o => o.Uid == organizationUid).Select(o => o.CreatedAt).FirstAsync(ct);
+            var grant = await access.GrantAsync(organizationUid, http.Actor()!, ct);
+            if (!grant.IsSuccess) return ApiResults.Error(grant.Error!);
+            if (!OrgPermissions.CanAdminister(grant.Value.Membership.Role)) return ApiResults.Error(Core.Common.CommonErrors.NotAdmin);
+            var createdAt = grant.Value.Organization.CreatedAt;
             var roles = new[] { OrgRole.Admin, OrgRole.Member }.Select(r => Wire.Role(organizationUid, r, createdAt)).ToList();
             var body = new Dictionary<string, object?> { ["roles"] = roles };
             if (Paging.Flag(http.Request, "include_count")) body["count"] = roles.Count;

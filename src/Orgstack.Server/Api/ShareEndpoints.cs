@@ -150,14 +150,11 @@ public static class ShareEndpoints
             _ => MemberSort.Email,
         };
         var cursor = http.Request.Query["cursor"].ToString();
-        var result = await list.HandleAsync(new ListMembers.Request(organizationUid, paging.Skip, paging.Limit, sort, paging.Desc is not null,
-            paging.Typeahead, cursor.Length == 0 ? null : cursor, emails, paging.IncludeCount), http.Actor()!, ct);
-        if (!result.IsSuccess) return ApiResults.Error(result.Error!);
         var details = Paging.Flag(http.Request, "include_user_details");
-        var body = new Dictionary<string, object?> { ["shares"] = result.Value.Items.Select(r => ShareWire.Share(r, details)).ToList() };
-        if (result.Value.Count is { } count) body["count"] = count;
-        if (result.Value.NextCursor is { } next) body["next_cursor"] = next;
-        return Results.Json(body);
+        var result = await list.HandleAsync(new ListMembers.Request(organizationUid, paging.Skip, paging.Limit, sort, paging.Desc is not null,
+            paging.Typeahead, cursor.Length == 0 ? null : cursor, emails, paging.IncludeCount, IncludeInvitedBy: details), http.Actor()!, ct);
+        if (!result.IsSuccess) return ApiResults.Error(result.Error!);
+        return new ShareWire.ListResult(result.Value, details);
     }
 
     private static (InviteMembers.Request? Request, IResult? Error) ReadInvite(string organizationUid, JsonElement? body)

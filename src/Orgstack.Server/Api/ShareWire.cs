@@ -54,6 +54,91 @@ public static class ShareWire
     public static Dictionary<string, object?> Share(MemberRow row, bool includeUserDetails) =>
         Share(row.Membership, row.Stacks, row.InvitedByEmail, includeUserDetails);
 
+    /// <summary>
+    /// The same object as <see cref="Share(MemberRow, bool)"/>, written straight to a JSON writer: the users list writes up
+    /// to a thousand of them, and building a dictionary per row (boxing every value) cost more than reading the rows.
+    /// A test holds the two byte for byte.
+    /// </summary>
+    public static void WriteShare(Utf8JsonWriter json, MemberRow row, bool includeUserDetails)
+    {
+        var m = row.Membership;
+        json.WriteStartObject();
+        json.WriteString("uid", m.Uid);
+        json.WriteString("email", m.Email);
+        WriteNullable(json, "user_uid", m.UserUid);
+        json.WriteString("message", m.Message ?? "");
+        json.WriteString("org_uid", m.OrganizationUid);
+        json.WriteStartArray("org_roles");
+        json.WriteStringValue(OrgRoles.ShareRoleUid(m.OrganizationUid, m.Role));
+        json.WriteEndArray();
+        json.WriteString("invited_by", m.InvitedByUserUid ?? "System");
+        json.WriteString("invited_at", Wire.Time(m.InvitedAt));
+        json.WriteString("status", m.Status == MembershipStatus.Accepted ? "accepted" : "pending");
+        json.WriteBoolean("is_owner", m.IsOwner);
+        json.WriteBoolean("access_without_sso", m.AccessWithoutSso);
+        json.WriteString("first_name", m.FirstName);
+        json.WriteString("last_name", m.LastName);
+        WriteNullable(json, "last_login_at", Wire.Time(m.LastLoginAt));
+        WriteNullable(json, "expires_at", Wire.Time(m.InvitationExpiresAt));
+        json.WriteStartArray("stacks");
+        foreach (var stack in row.Stacks)
+        {
+            json.WriteStartObject();
+            json.WriteString("api_key", stack.ApiKey);
+            json.WriteString("name", stack.StackName);
+            json.WriteStartArray("roles");
+            foreach (var role in stack.RoleUids) json.WriteStringValue(role);
+            json.WriteEndArray();
+            json.WriteEndObject();
+        }
+        json.WriteEndArray();
+        var updated = Wire.Time(m.UpdatedAt);
+        json.WriteString("created_at", Wire.Time(m.CreatedAt));
+        json.WriteString("updated_at", updated);
+        json.WriteString("update_at", updated);
+        if (includeUserDetails)
+        {
+            WriteNullable(json, "invited_by_email", row.InvitedByEmail);
+            if (m.UserUid is null) json.WriteNull("user");
+            else
+            {
+                json.WriteStartObject("user");
+                json.WriteString("uid", m.UserUid);
+                json.WriteString("email", m.Email);
+                json.WriteString("first_name", m.FirstName);
+                json.WriteString("last_name", m.LastName);
+                WriteNullable(json, "last_login_at", Wire.Time(m.LastLoginAt));
+                json.WriteEndObject();
+            }
+        }
+        json.WriteEndObject();
+    }
+
+    private static void WriteNullable(Utf8JsonWriter json, string name, string? value)
+    {
+        if (value is null) json.WriteNull(name);
+        else json.WriteString(name, value);
+    }
+
+    /// <summary>The users list body (<c>{"shares":[…], "count", "next_cursor"}</c>) written as it is produced.</summary>
+    public sealed class ListResult(MemberPage page, bool includeUserDetails) : IResult
+    {
+        public async Task ExecuteAsync(HttpContext http)
+        {
+            http.Response.StatusCode = StatusCodes.Status200OK;
+            http.Response.ContentType = "application/json; charset=utf-8";
+            await using var json = new Utf8JsonWriter(http.Response.BodyWriter);
+            json.WriteStartObject();
+            json.WriteStartArray("shares");
+            foreach (var row in page.Items) WriteShare(json, row, includeUserDetails);
+            json.WriteEndArray();
+            if (page.Count is { } count) json.WriteNumber("count", count);
+            if (page.NextCursor is { } next) json.WriteString("next_cursor", next);
+            json.WriteEndObject();
+            await json.FlushAsync(http.RequestAborted);
+        }
+    }
+
     /// <summary>Reads a JSON body; an empty body is null. Unreadable JSON answers 400 in the error shape.</summary>
     public static async Task<(JsonElement? Body, IResult? Error)> ReadAsync(HttpRequest request, CancellationToken ct)
     {
