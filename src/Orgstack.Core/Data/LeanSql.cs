@@ -32,6 +32,9 @@ public static class LeanSql
         var command = connection.CreateCommand();
         command.CommandText = sql;
         command.Transaction = facade.CurrentTransaction?.GetDbTransaction();
+        // These commands bypass EF's interceptors: tell the connection-loss handling what they are (a request that
+        // wrote must never be run again after a lost connection).
+        TransientFailures.NoteSql(sql);
         return command;
     }
 
@@ -99,6 +102,7 @@ public static class LeanSql
         var entries = db.ChangeTracker.Entries().ToList();
         var stray = entries.FirstOrDefault(e => e.State != EntityState.Unchanged && (e.State != EntityState.Added || !order.Contains(e.Metadata.ClrType)));
         if (stray is not null) throw new InvalidOperationException($"InsertAddedAsync: {stray.Metadata.ClrType.Name} is {stray.State}, not an Added entity of the given types.");
+        if (entries.Any(e => e.State == EntityState.Added)) TransientFailures.NoteSql("INSERT");
         foreach (var type in order)
         {
             var entityType = db.Model.FindEntityType(type) ?? throw new InvalidOperationException($"{type.Name} is not in the model.");

@@ -47,11 +47,14 @@ public static class TransientFailures
     public static WriteFlag Track() => Current.Value = new WriteFlag();
 
     /// <summary>Marks the current flow as having sent a statement that is not a plain read.</summary>
-    internal static void NoteCommand(DbCommand command)
+    internal static void NoteCommand(DbCommand command) => NoteSql(command.CommandText);
+
+    /// <summary>The same for a statement sent outside EF's command pipeline (LeanSql's plain commands).</summary>
+    internal static void NoteSql(string sql)
     {
         var flag = Current.Value;
         if (flag is null || flag.Wrote) return;
-        if (!IsRead(command.CommandText)) flag.Wrote = true;
+        if (!IsRead(sql)) flag.Wrote = true;
     }
 
     /// <summary>A statement that starts with SELECT (or a SQLite PRAGMA) changes no row; anything else may.</summary>
