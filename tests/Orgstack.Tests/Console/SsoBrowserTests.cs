@@ -105,7 +105,8 @@ public sealed class SsoBrowserTests(Browser browser, SsoIdpFixture idps) : IClas
         await member.Page.GetByRole(AriaRole.Button, new() { Name = "Continue" }).ClickAsync();
         await OpSignInAsync(member.Page, "mia@acme-sso.test");
         await member.Page.WaitForURLAsync($"{app.BaseUrl}/**");
-        await Expect(member.Page.GetByLabel("Account menu for mia@acme-sso.test")).ToBeVisibleAsync();
+        await member.Page.Locator("summary.user-button").ClickAsync();
+        await Expect(member.Page.Locator(".menu-identity")).ToContainTextAsync("mia@acme-sso.test");
 
         var mia = (await app.MembershipAsync(org.Uid, "mia@acme-sso.test"))!;
         Assert.Equal(MembershipStatus.Accepted, mia.Status);
@@ -189,7 +190,8 @@ public sealed class SsoBrowserTests(Browser browser, SsoIdpFixture idps) : IClas
         session.Page.Request += (_, request) => { if (request.Method == "POST" && request.Url.EndsWith("/saml/acs", StringComparison.Ordinal)) acsPosts++; };
 
         await session.Page.GotoAsync($"{site}/sso/{org.Uid}/saml/start");
-        await Expect(session.Page.GetByLabel("Account menu for alice@example.test")).ToBeVisibleAsync();
+        await session.Page.Locator("summary.user-button").ClickAsync();
+        await Expect(session.Page.Locator(".menu-identity")).ToContainTextAsync("alice@example.test");
         Assert.StartsWith(site + "/", session.Page.Url);
 
         Assert.Equal(2, acsPosts);
