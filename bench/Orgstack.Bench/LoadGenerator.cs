@@ -19,6 +19,9 @@ public sealed class LoadGenerator(HttpClient http, int workers, TimeSpan duratio
         return await PhaseAsync(request, check, duration, record: true, name);
     }
 
+    /// <summary>Load that is not measured: lets the JIT reach its optimised (tier-1, PGO) code before any figure is taken.</summary>
+    public Task WarmUpAsync(Func<int, HttpRequestMessage> request, TimeSpan length) => PhaseAsync(request, null, length, record: false);
+
     private async Task<LoadResult> PhaseAsync(Func<int, HttpRequestMessage> request, Func<HttpResponseMessage, bool>? check, TimeSpan length, bool record, string name = "")
     {
         var samples = new List<long>[workers];
