@@ -254,9 +254,9 @@ public static class Program
 
     private static async Task<Pair> PairAsync(LoadGenerator load, string name, Func<int, HttpRequestMessage> api, Func<int, HttpRequestMessage> bare)
     {
-        // Baseline first, then the API; both after their own warm-up.
-        var b = await load.RunAsync(name + " bare", bare);
-        var a = await load.RunAsync(name, api);
+        // Both warmed up, then measured in alternating slices (baseline, API, three times), so that load from elsewhere on a
+        // shared machine falls on both sides of the ratio.
+        var (a, b) = await load.RunInterleavedAsync(name, api, name + " bare", bare, rounds: 3);
         var pair = new Pair(a, b);
         Console.WriteLine($"  {name,-28} api  {a.Describe()}");
         Console.WriteLine($"  {"",-28} bare {b.Describe()}   ratio {pair.Ratio:F2}");
