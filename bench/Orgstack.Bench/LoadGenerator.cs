@@ -15,11 +15,48 @@ public sealed class LoadGenerator(HttpClient http, int workers, TimeSpan duratio
 {
     public async Task<LoadResult> RunAsync(string name, Func<int, HttpRequestMessage> request, Func<HttpResponseMessage, bool>? check = null)
     {
-        await PhaseAsync(request, check, warmup, record: false);
-        return await PhaseAsync(request, check, duration, record: true, name);
+        await PhaseAsync(request, check, warmup);
+        return Summarize(name, [await PhaseAsync(request, check, duration)]);
     }
 
-    private async Task<LoadResult> PhaseAsync(Func<int, HttpRequestMessage> request, Func<HttpResponseMessage, bool>? check, TimeSpan length, bool record, string name = "")
+    /// <summary>
+    /// Two loads measured in alternating slices (server, baseline, server, baseline…), each for its share of the
+    /// duration, so that a burst of load from elsewhere on a shared machine falls on both sides of a ratio instead of
+    /// on one.
+    /// </summary>
+    public async Task<(LoadResult A, LoadResult B)> RunInterleavedAsync(string nameA, Func<int, HttpRequestMessage> a, string nameB,
+        Func<int, HttpRequestMessage> b, int rounds)
+    {
+        await PhaseAsync(b, null, warmup);
+        await PhaseAsync(a, null, warmup);
+        var slice = duration / rounds;
+        var aPhases = new List<Phase>();
+        var bPhases = new List<Phase>();
+        for (var r = 0; r < rounds; r++)
+        {
+            bPhases.Add(await PhaseAsync(b, null, slice));
+            aPhases.Add(await PhaseAsync(a, null, slice));
+        }
+        return (Summarize(nameA, aPhases), Summarize(nameB, bPhases));
+    }
+
+    /// <summary>Load that is not measured: lets the JIT reach its optimised (tier-1, PGO) code before any figure is taken.</summary>
+    public Task WarmUpAsync(Func<int, HttpRequestMessage> request, TimeSpan length) => PhaseAsync(request, null, length);
+
+    private sealed record Phase(long[] Samples, long Errors, double Seconds);
+
+    private static LoadResult Summarize(string name, IReadOnlyList<Phase> phases)
+    {
+        var all = phases.SelectMany(p => p.Samples).ToArray();
+        var errors = phases.Sum(p => p.Errors);
+        var seconds = phases.Sum(p => p.Seconds);
+        Array.Sort(all);
+        double Ms(long ticks) => ticks * 1000.0 / Stopwatch.Frequency;
+        double P(double p) => all.Length == 0 ? 0 : Ms(all[Math.Min(all.Length - 1, (int)Math.Ceiling(p * all.Length) - 1)]);
+        return new LoadResult(name, all.Length, errors, seconds, all.Length / seconds, P(0.50), P(0.90), P(0.99), all.Length == 0 ? 0 : Ms(all[^1]));
+    }
+
+    private async Task<Phase> PhaseAsync(Func<int, HttpRequestMessage> request, Func<HttpResponseMessage, bool>? check, TimeSpan length)
     {
         var samples = new List<long>[workers];
         var errors = 0L;
@@ -48,11 +85,6 @@ public sealed class LoadGenerator(HttpClient http, int workers, TimeSpan duratio
             }
         })));
         var seconds = watch.Elapsed.TotalSeconds;
-        if (!record) return new LoadResult(name, 0, 0, 0, 0, 0, 0, 0, 0);
-        var all = samples.SelectMany(s => s).ToArray();
-        Array.Sort(all);
-        double Ms(long ticks) => ticks * 1000.0 / Stopwatch.Frequency;
-        double P(double p) => all.Length == 0 ? 0 : Ms(all[Math.Min(all.Length - 1, (int)Math.Ceiling(p * all.Length) - 1)]);
-        return new LoadResult(name, all.Length, errors, seconds, all.Length / seconds, P(0.50), P(0.90), P(0.99), all.Length == 0 ? 0 : Ms(all[^1]));
+        return new Phase(samples.SelectMany(s => s).ToArray(), errors, seconds);
     }
 }

@@ -13,11 +13,14 @@ public sealed class SessionAuthentication(RequestDelegate next)
     public const string UserKey = "orgstack.user";
     public const string SessionKey = "orgstack.session";
 
-    public async Task InvokeAsync(HttpContext context, SessionTokens tokens)
+    public async Task InvokeAsync(HttpContext context)
     {
         var token = TokenFrom(context.Request);
         if (token is not null)
         {
+            // Resolved only when a token came: a request without one (console pages, sign-in, static files, 404s) rents
+            // no pooled DbContext here and creates no DI scope for it.
+            var tokens = context.RequestServices.GetRequiredService<SessionTokens>();
             var found = await tokens.ValidateAsync(token, context.RequestAborted);
             if (found is { } f)
             {
