@@ -49,7 +49,7 @@ public sealed class AcceptInvitation(OrgstackDbContext db, Passwords passwords, 
         await using var transaction = await db.Database.BeginTransactionAsync(ct);
         // The organization lock orders this accept with a concurrent removal (which takes the same lock): either the
         // removal revoked the link first (refused here), or it sees the accepted member and records a removal.
-        await InvitationLinks.LockOrganizationAsync(db, invitation.OrganizationUid, ct);
+        await OrganizationLock.LockAsync(db, invitation.OrganizationUid, ct);
         if (!await InvitationLinks.ConsumeAsync(db, token.TokenHash, TokenPurpose.Invitation, now, ct))
         {
             await transaction.RollbackAsync(ct);

@@ -59,13 +59,6 @@ public static class InvitationLinks
             .ExecuteUpdateAsync(u => u.SetProperty(t => t.RevokedAt, now), ct);
     }
 
-    /// <summary>
-    /// Serializes writers of one organization: on PostgreSQL the row lock makes parallel invites and transfers queue,
-    /// so counts read afterwards are current; on SQLite transactions already take the write lock up front.
-    /// </summary>
-    public static Task<int> LockOrganizationAsync(OrgstackDbContext db, string organizationUid, CancellationToken ct) =>
-        db.Database.ExecuteSqlInterpolatedAsync($"UPDATE organizations SET updated_at = updated_at WHERE uid = {organizationUid}", ct);
-
     /// <summary>Consumes a single-use token: exactly one caller ever gets true.</summary>
     public static async Task<bool> ConsumeAsync(OrgstackDbContext db, string tokenHash, TokenPurpose purpose, DateTimeOffset now, CancellationToken ct) =>
         await db.ActionTokens.Live(tokenHash, purpose, now)

@@ -55,7 +55,7 @@ public sealed class InviteMembers(OrgstackDbContext db, OrgAccess access, MailCo
         var inviterName = $"{inviter.FirstName} {inviter.LastName}".Trim() is { Length: > 0 } n ? $"{n} ({inviter.Email})" : inviter.Email;
 
         await using var transaction = await db.Database.BeginTransactionAsync(ct);
-        await InvitationLinks.LockOrganizationAsync(db, organizationUid, ct);
+        await OrganizationLock.LockAsync(db, organizationUid, ct);
         var organization = await db.Organizations.AsNoTracking().Where(o => o.Uid == organizationUid)
             .Select(o => new { o.Name, o.MaxUsers }).FirstAsync(ct);
         var emails = candidates.Select(c => c.Email).ToList();

@@ -47,7 +47,7 @@ public sealed class AcceptOwnershipTransfer(OrgstackDbContext db, Passwords pass
         var organizationUid = transfer.OrganizationUid;
 
         await using var transaction = await db.Database.BeginTransactionAsync(ct);
-        await InvitationLinks.LockOrganizationAsync(db, organizationUid, ct);
+        await OrganizationLock.LockAsync(db, organizationUid, ct);
         if (!await InvitationLinks.ConsumeAsync(db, token.TokenHash, TokenPurpose.OwnershipTransfer, now, ct)
             || await db.OwnershipTransfers.Where(t => t.Uid == transfer.Uid && t.Status == TransferStatus.Pending)
                 .ExecuteUpdateAsync(u => u.SetProperty(t => t.Status, TransferStatus.Accepted).SetProperty(t => t.CompletedAt, now), ct) != 1)

@@ -44,7 +44,7 @@ public sealed class ChangeMemberRoles(OrgstackDbContext db, OrgAccess access, Ti
         await using var transaction = await db.Database.BeginTransactionAsync(ct);
         // Ordered with removals and accepts (same organization lock): a member removed meanwhile is not found,
         // rather than an update of a deleted row.
-        await InvitationLinks.LockOrganizationAsync(db, request.OrganizationUid, ct);
+        await OrganizationLock.LockAsync(db, request.OrganizationUid, ct);
         // Under the lock, the role as it is now (another admin may have changed it since it was read above), and the
         // time now: the audit record then says what this change found and did, in the order the changes were applied.
         var current = await db.Memberships.Where(m => m.Uid == member.Uid).Select(m => (Organizations.OrgRole?)m.Role).FirstOrDefaultAsync(ct);

@@ -49,7 +49,7 @@ public sealed class ChangeMembersRole(OrgstackDbContext db, OrgAccess access, Or
 
         await using var transaction = await db.Database.BeginTransactionAsync(ct);
         // Same lock as removals, accepts and single role changes: what is read below stays true until commit.
-        await InvitationLinks.LockOrganizationAsync(db, request.OrganizationUid, ct);
+        await OrganizationLock.LockAsync(db, request.OrganizationUid, ct);
         var found = await db.Memberships.AsNoTracking()
             .Where(m => m.OrganizationUid == request.OrganizationUid
                         && (emails.Contains(m.Email) || uids.Contains(m.Uid) || (m.UserUid != null && uids.Contains(m.UserUid))))

@@ -31,7 +31,7 @@ public sealed class RemoveMembers(OrgstackDbContext db, OrgAccess access, Orgsta
 
         var now = clock.GetUtcNow();
         await using var transaction = await db.Database.BeginTransactionAsync(ct);
-        await InvitationLinks.LockOrganizationAsync(db, request.OrganizationUid, ct);
+        await OrganizationLock.LockAsync(db, request.OrganizationUid, ct);
         var members = await db.Memberships.Where(m => m.OrganizationUid == request.OrganizationUid && emails.Contains(m.Email)).ToListAsync(ct);
         if (members.Count != emails.Count)
         {

@@ -26,7 +26,7 @@ public sealed class StartOwnershipTransfer(OrgstackDbContext db, OrgAccess acces
 
         var now = clock.GetUtcNow();
         await using var transaction = await db.Database.BeginTransactionAsync(ct);
-        await InvitationLinks.LockOrganizationAsync(db, request.OrganizationUid, ct);
+        await OrganizationLock.LockAsync(db, request.OrganizationUid, ct);
         await db.OwnershipTransfers.Where(t => t.OrganizationUid == request.OrganizationUid && t.Status == TransferStatus.Pending && t.ExpiresAt <= now)
             .ExecuteUpdateAsync(u => u.SetProperty(t => t.Status, TransferStatus.Expired).SetProperty(t => t.CompletedAt, now), ct);
         if (await db.OwnershipTransfers.AnyAsync(t => t.OrganizationUid == request.OrganizationUid && t.Status == TransferStatus.Pending, ct))

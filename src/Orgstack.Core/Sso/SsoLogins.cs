@@ -3,6 +3,7 @@ using Orgstack.Core.Accounts;
 using Orgstack.Core.Common;
 using Orgstack.Core.Data;
 using Orgstack.Core.Members;
+using Orgstack.Core.Organizations;
 
 namespace Orgstack.Core.Sso;
 
@@ -187,7 +188,7 @@ public sealed class SsoCompletion(OrgstackDbContext db, SessionTokens sessions, 
         if (!config.JitEnabled || config.JitDomains is null || !config.JitDomains.Split('\n').Contains(domain, StringComparer.Ordinal))
             return (null, null, "not_invited");
         if (await db.Users.AnyAsync(u => u.Email == email, ct)) return (null, null, "jit_existing_account");
-        await Invitations.InvitationLinks.LockOrganizationAsync(db, org, ct);
+        await Organizations.OrganizationLock.LockAsync(db, org, ct);
         var maxUsers = await db.Organizations.Where(o => o.Uid == org).Select(o => o.MaxUsers).FirstAsync(ct);
         if (await db.Memberships.CountAsync(m => m.OrganizationUid == org, ct) >= maxUsers) return (null, null, "jit_user_limit");
         var user = new User
