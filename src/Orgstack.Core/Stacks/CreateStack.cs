@@ -28,9 +28,8 @@ public sealed class CreateStack(OrgstackDbContext db, OrgAccess access, TimeProv
 
         var organizationUid = member.Value.OrganizationUid;
         await using var transaction = await db.Database.BeginTransactionAsync(ct);
-        // A no-op write on the organization row takes its write lock first, so two concurrent creations cannot both
-        // pass the limit check (row lock on PostgreSQL, the database write lock on SQLite).
-        await db.Organizations.Where(o => o.Uid == organizationUid).ExecuteUpdateAsync(s => s.SetProperty(o => o.MaxStacks, o => o.MaxStacks), ct);
+        // The organization's write lock first, so two concurrent creations cannot both pass the limit check.
+        await OrganizationLock.LockAsync(db, organizationUid, ct);
         var max = await db.Organizations.Where(o => o.Uid == organizationUid).Select(o => o.MaxStacks).FirstAsync(ct);
         var count = await db.Stacks.CountAsync(s => s.OrganizationUid == organizationUid, ct);
         if (count >= max) return StackErrors.LimitReached(max);
