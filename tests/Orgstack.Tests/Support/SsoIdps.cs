@@ -13,51 +13,11 @@ namespace Orgstack.Tests.Support;
 /// </summary>
 public static class SsoPackages
 {
-    private static readonly SemaphoreSlim InProcess = new(1, 1);
-    private static readonly TimeSpan InstallTimeout = TimeSpan.FromMinutes(10);
+    private static readonly NpmFolder Folder = new("sso");
 
-    public static string Directory { get; } = Locate();
+    public static string Directory => Folder.Directory;
 
-    public static async Task EnsureInstalledAsync()
-    {
-        var marker = Path.Combine(Directory, "node_modules", ".orgstack-installed");
-        var expected = Convert.ToHexStringLower(SHA256.HashData(File.ReadAllBytes(Path.Combine(Directory, "package-lock.json"))));
-        if (File.Exists(marker) && File.ReadAllText(marker) == expected) return;
-        await InProcess.WaitAsync();
-        try
-        {
-            using var fileLock = await AcquireFileLockAsync(Path.Combine(Directory, ".install.lock"));
-            if (File.Exists(marker) && File.ReadAllText(marker) == expected) return;
-            var result = await ChildProcess.RunAsync("npm", ["ci", "--no-audit", "--no-fund", "--loglevel=error"], Directory,
-                env => { env["npm_config_update_notifier"] = "false"; }, InstallTimeout);
-            if (result.ExitCode != 0) throw new InvalidOperationException($"npm ci in {Directory} failed ({result.Describe()})");
-            await File.WriteAllTextAsync(marker, expected);
-        }
-        finally
-        {
-            InProcess.Release();
-        }
-    }
-
-    private static async Task<FileStream> AcquireFileLockAsync(string path)
-    {
-        var deadline = DateTime.UtcNow + InstallTimeout;
-        while (true)
-        {
-            try { return new FileStream(path, FileMode.OpenOrCreate, FileAccess.ReadWrite, FileShare.None); }
-            catch (IOException) when (DateTime.UtcNow < deadline) { await Task.Delay(250); }
-        }
-    }
-
-    private static string Locate()
-    {
-        for (var dir = new DirectoryInfo(AppContext.BaseDirectory); dir is not null; dir = dir.Parent)
-        {
-            var candidate = Path.Combine(dir.FullName, "tests", "sso");
-            if (File.Exists(Path.Combine(candidate, "package-lock.json"))) return candidate;
-        }
-        throw new InvalidOperationException("tests/sso/package-lock.json not found above " + AppContext.BaseDirectory);
-    }
+    public static Task EnsureInstalledAsync() => Folder.EnsureInstalledAsync();
 }
 
 /// <summary>A node script listening on 127.0.0.1 (it prints {"port": N}); killed with its tree on dispose.</summary>
