@@ -383,6 +383,49 @@ public static class Program
                 await cmd.ExecuteScalarAsync();
             });
         var hash = Secrets.Hash(authtoken);
+        {
+            await using var s1 = services.CreateAsyncScope();
+            var db1 = s1.ServiceProvider.GetRequiredService<Orgstack.Core.Data.OrgstackDbContext>();
+            var sql1 = $"SELECT {Orgstack.Core.Data.LeanSql.Reader<Orgstack.Core.Accounts.Session>(db1).Columns("s")}, {Orgstack.Core.Data.LeanSql.Reader<Orgstack.Core.Accounts.User>(db1).Columns("u")} FROM sessions s JOIN users u ON u.uid = s.user_uid WHERE s.token_hash = @hash AND s.revoked_at IS NULL";
+            var h1 = Secrets.Hash(authtoken);
+            async Task Step(string name, int stage)
+            {
+                async Task One()
+                {
+                    await using var read = await Orgstack.Core.Data.LeanSql.ReadAsync(db1, sql1, default);
+                    if (stage < 1) return;
+                    Orgstack.Core.Data.LeanSql.Parameter(read.Command, "@hash", h1);
+                    await using var reader = await read.Command.ExecuteReaderAsync();
+                    if (!await reader.ReadAsync() || stage < 2) return;
+                    var sessions = Orgstack.Core.Data.LeanSql.Reader<Orgstack.Core.Accounts.Session>(db1);
+                    sessions.Read(reader, 0);
+                    Orgstack.Core.Data.LeanSql.Reader<Orgstack.Core.Accounts.User>(db1).Read(reader, sessions.Width);
+                }
+                for (var i = 0; i < 2000; i++) await One();
+                var watch = Stopwatch.StartNew();
+                for (var i = 0; i < 20000; i++) await One();
+                Console.WriteLine($"  diag {name,-40} {watch.Elapsed.TotalMicroseconds / 20000,8:F2} µs");
+            }
+            await Step("lean rent+return", 0);
+            await Step("lean + execute + read row", 1);
+            await Step("lean + execute + materialize", 2);
+        }
+        void Loop(string name, Action action)
+        {
+            for (var i = 0; i < 2000; i++) action();
+            var watch = Stopwatch.StartNew();
+            const int n = 20000;
+            for (var i = 0; i < n; i++) action();
+            Console.WriteLine($"  diag {name,-40} {watch.Elapsed.TotalMicroseconds / n,8:F2} µs");
+        }
+        Loop("Secrets.Hash (no scope)", () => Secrets.Hash(authtoken));
+        {
+            await using var s0 = services.CreateAsyncScope();
+            var view = (await s0.ServiceProvider.GetRequiredService<GetOrganization>().HandleAsync(org,
+                new Actor((await s0.ServiceProvider.GetRequiredService<Orgstack.Core.Accounts.SessionTokens>().ValidateAsync(authtoken, default))!.UserUid, "x"), default)).Value;
+            var jsonOptions = new JsonSerializerOptions(JsonSerializerDefaults.Web) { PropertyNamingPolicy = JsonNamingPolicy.SnakeCaseLower };
+            Loop("Wire.Organization as JSON", () => JsonSerializer.SerializeToUtf8Bytes(new { organization = Orgstack.Server.Api.Wire.Organization(view) }, jsonOptions));
+        }
         await Time("Secrets.Hash", sp => { Secrets.Hash(authtoken); return Task.CompletedTask; });
         await Time("session query", sp => Microsoft.EntityFrameworkCore.EntityFrameworkQueryableExtensions.FirstOrDefaultAsync(
             sp.GetRequiredService<Orgstack.Core.Data.OrgstackDbContext>().Sessions.Where(x => x.TokenHash == hash && x.RevokedAt == null)));
@@ -440,8 +483,8 @@ public static class Program
             });
         }
         await Time("session validate", sp => sp.GetRequiredService<Orgstack.Core.Accounts.SessionTokens>().ValidateAsync(authtoken, default));
-        var actor = (await services.CreateAsyncScope().ServiceProvider.GetRequiredService<Orgstack.Core.Accounts.SessionTokens>().ValidateAsync(authtoken, default))!.Value;
-        var who = new Actor(actor.User.Uid, actor.User.Email);
+        var actor = (await services.CreateAsyncScope().ServiceProvider.GetRequiredService<Orgstack.Core.Accounts.SessionTokens>().ValidateAsync(authtoken, default))!;
+        var who = new Actor(actor.UserUid, actor.Email);
         await Time("OrgAccess.MemberAsync", sp => sp.GetRequiredService<OrgAccess>().MemberAsync(org, who, default));
         await Time("GetOrganization", sp => sp.GetRequiredService<GetOrganization>().HandleAsync(org, who, default));
     }

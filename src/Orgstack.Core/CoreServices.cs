@@ -19,6 +19,7 @@ public static class CoreServices
         services.AddSingleton<LeanConnections>();
         services.AddScoped<SessionTokens>();
         services.AddScoped<OrgAccess>();
+        services.AddScoped<RequestGrants>();
         services.AddScoped<Stacks.StackAccess>();
         services.AddScoped<MailComposer>();
         services.AddScoped<AccountLockout>();

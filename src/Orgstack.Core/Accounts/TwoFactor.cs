@@ -49,6 +49,17 @@ public sealed class TwoFactor(OrgstackDbContext db, IDataProtectionProvider prot
     /// Checks a TOTP code (±1 step) and records its step with a conditional update, so a code is accepted once on every
     /// node; anything that is not 6 digits is tried as a recovery code (used up the same way).
     /// </summary>
+    /// <summary>The account's two-step state: on, required by an admin, and the secret of an enrolment in progress (null when none).</summary>
+    public sealed record State(bool Enabled, bool Required, byte[]? PendingSecret);
+
+    public async Task<State?> StateAsync(string userUid, CancellationToken ct)
+    {
+        var user = await db.Users.AsNoTracking().Where(u => u.Uid == userUid)
+            .Select(u => new { u.TotpEnabled, u.MustEnrollMfa, u.TotpSecret }).FirstOrDefaultAsync(ct);
+        if (user is null) return null;
+        return new State(user.TotpEnabled, user.MustEnrollMfa, user.TotpEnabled ? null : Unprotect(user.TotpSecret));
+    }
+
     public async Task<bool> VerifyAsync(User user, string? code, bool allowRecoveryCode, CancellationToken ct)
     {
         if (string.IsNullOrWhiteSpace(code) || code.Length > 64) return false;

@@ -46,6 +46,9 @@ public static class TransientFailures
     /// <summary>Starts tracking writes for the current asynchronous flow (one request).</summary>
     public static WriteFlag Track() => Current.Value = new WriteFlag();
 
+    /// <summary>True when the current flow is tracked and has sent a statement that is not a plain read.</summary>
+    internal static bool WroteInThisFlow => Current.Value?.Wrote == true;
+
     /// <summary>Marks the current flow as having sent a statement that is not a plain read.</summary>
     internal static void NoteCommand(DbCommand command) => NoteSql(command.CommandText);
 

@@ -83,7 +83,7 @@ public sealed class ApiErrorMiddleware(RequestDelegate next, ILogger<ApiErrorMid
     private async Task ReplayAsync(HttpContext context)
     {
         context.Response.Clear();
-        foreach (var key in new[] { Auth.SessionAuthentication.ActorKey, Auth.SessionAuthentication.UserKey, Auth.SessionAuthentication.SessionKey })
+        foreach (var key in new[] { Auth.SessionAuthentication.ActorKey, Auth.SessionAuthentication.UserKey })
             context.Items.Remove(key);
         if (context.Request.Body is ReplayableBody body) body.Rewind();
         var original = context.RequestServices;

@@ -12,7 +12,8 @@ public static class UserEndpoints
     {
         v3.MapGet("/user", async (HttpContext http, UserDirectory users, CancellationToken ct) =>
         {
-            var user = http.SignedInUser()!;
+            // The request knows only a few of the user's fields (SessionTokens.SignedIn): this answer shows the account.
+            if (await users.UserAsync(http.Actor()!.UserUid, ct) is not { } user) return ApiResults.Error(Core.Common.CommonErrors.NotSignedIn);
             var organizations = await users.OrganizationsAsync(user.Uid, Paging.Flag(http.Request, "include_orgs_roles"), ct);
             return Results.Json(new { user = Wire.User(user, SessionAuthentication.TokenFrom(http.Request), organizations) });
         }).RequireSession().WithTags("User").WithSummary("The signed-in user, with organizations (and org_roles with include_orgs_roles=true).");
@@ -22,6 +23,9 @@ public static class UserEndpoints
 /// <summary>The organization entries of a user object.</summary>
 public sealed class UserDirectory(OrgstackDbContext db)
 {
+    public Task<Core.Accounts.User?> UserAsync(string userUid, CancellationToken ct) =>
+        db.Users.AsNoTracking().FirstOrDefaultAsync(u => u.Uid == userUid, ct);
+
     public async Task<IReadOnlyList<Dictionary<string, object?>>> OrganizationsAsync(string userUid, bool includeRoles, CancellationToken ct)
     {
         var rows = await (from m in db.Memberships.AsNoTracking()

@@ -11,7 +11,6 @@ public sealed class SessionAuthentication(RequestDelegate next)
 {
     public const string ActorKey = "orgstack.actor";
     public const string UserKey = "orgstack.user";
-    public const string SessionKey = "orgstack.session";
 
     public async Task InvokeAsync(HttpContext context)
     {
@@ -21,20 +20,35 @@ public sealed class SessionAuthentication(RequestDelegate next)
             // Resolved only when a token came: a request without one (console pages, sign-in, static files, 404s) rents
             // no pooled DbContext here and creates no DI scope for it.
             var tokens = context.RequestServices.GetRequiredService<SessionTokens>();
-            var found = await tokens.ValidateAsync(token, context.RequestAborted);
-            if (found is { } f)
-            {
-                context.Items[UserKey] = f.User;
-                context.Items[SessionKey] = f.Session;
-                context.Items[ActorKey] = new Actor(f.User.Uid, f.User.Email, context.Connection.RemoteIpAddress?.ToString(),
-                    context.TraceIdentifier, f.Session.Uid)
-                {
-                    SessionMethod = f.Session.Method,
-                    SsoOrganizationUid = f.Session.SsoOrganizationUid,
-                };
-            }
+            if (await tokens.ValidateAsync(token, OrganizationInPath(context.Request.Path), context.RequestAborted) is { } signedIn)
+                SignIn(context, signedIn);
         }
         await next(context);
+    }
+
+    /// <summary>Makes <paramref name="signedIn"/> the request's caller.</summary>
+    public static void SignIn(HttpContext context, SignedIn signedIn)
+    {
+        context.Items[UserKey] = signedIn;
+        context.Items[ActorKey] = new Actor(signedIn.UserUid, signedIn.Email, context.Connection.RemoteIpAddress?.ToString(),
+            context.TraceIdentifier, signedIn.SessionUid)
+        {
+            SessionMethod = signedIn.Method,
+            SsoOrganizationUid = signedIn.SsoOrganizationUid,
+        };
+    }
+
+    /// <summary>
+    /// The organization of an <c>/v3/organizations/{uid}/…</c> path, so its access row can be read with the session in one
+    /// statement; the endpoint's access check still decides (Core's <c>OrgAccess</c>).
+    /// </summary>
+    public static string? OrganizationInPath(PathString path)
+    {
+        if (!path.StartsWithSegments("/v3/organizations", StringComparison.OrdinalIgnoreCase, out var rest) || !rest.HasValue) return null;
+        var value = rest.Value.AsSpan(1);
+        var end = value.IndexOf('/');
+        var segment = end < 0 ? value : value[..end];
+        return Ids.LooksValid(segment) ? segment.ToString() : null;
     }
 
     public static string? TokenFrom(HttpRequest request)
@@ -54,9 +68,7 @@ public static class CallerExtensions
 {
     public static Actor? Actor(this HttpContext context) => context.Items[SessionAuthentication.ActorKey] as Actor;
 
-    public static User? SignedInUser(this HttpContext context) => context.Items[SessionAuthentication.UserKey] as User;
-
-    public static Session? CurrentSession(this HttpContext context) => context.Items[SessionAuthentication.SessionKey] as Session;
+    public static SignedIn? SignedInUser(this HttpContext context) => context.Items[SessionAuthentication.UserKey] as SignedIn;
 
     /// <summary>Rejects requests without a valid session with 401 in Contentstack's shape.</summary>
     public static TBuilder RequireSession<TBuilder>(this TBuilder builder) where TBuilder : IEndpointConventionBuilder =>

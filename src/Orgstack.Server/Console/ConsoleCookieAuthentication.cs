@@ -17,16 +17,9 @@ public sealed class ConsoleCookieAuthentication(RequestDelegate next)
         if (token is not null && context.Actor() is null)
         {
             var found = await tokens.ValidateAsync(token, context.RequestAborted);
-            if (found is { } f)
+            if (found is not null)
             {
-                context.Items[SessionAuthentication.UserKey] = f.User;
-                context.Items[SessionAuthentication.SessionKey] = f.Session;
-                context.Items[SessionAuthentication.ActorKey] = new Actor(f.User.Uid, f.User.Email, context.RemoteAddress(),
-                    context.TraceIdentifier, f.Session.Uid)
-                {
-                    SessionMethod = f.Session.Method,
-                    SsoOrganizationUid = f.Session.SsoOrganizationUid,
-                };
+                SessionAuthentication.SignIn(context, found);
             }
             else if (!context.Response.HasStarted)
             {

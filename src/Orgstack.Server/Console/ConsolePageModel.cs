@@ -48,7 +48,7 @@ public sealed class ConsoleAuthenticationFilter : IAsyncPageFilter
 /// <summary>What the layout needs: who is signed in and, inside an organization, where they are and what they may see.</summary>
 public abstract class ConsolePageModel : PageModel
 {
-    public User? SignedIn => HttpContext.SignedInUser();
+    public SignedIn? SignedIn => HttpContext.SignedInUser();
     public Actor? Caller => HttpContext.Actor();
 
     /// <summary>The organization in the URL, once access has been checked through Core.</summary>

@@ -15,7 +15,7 @@ public static class RoleLabel
 
 public static class Initials
 {
-    public static string Of(User user) => Of(user.FirstName, user.LastName, user.Email);
+    public static string Of(SignedIn user) => Of(user.FirstName, user.LastName, user.Email);
 
     public static string Of(string firstName, string lastName, string email)
     {

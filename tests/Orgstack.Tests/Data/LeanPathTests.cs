@@ -63,6 +63,88 @@ public abstract class LeanPathTests<TFactory>(TFactory app) where TFactory : App
                 $"{typeof(T).Name}.{property.Name}: EF read {property.GetValue(expected)}, the lean reader {property.GetValue(actual)}");
     }
 
+    private async Task<(string OrgUid, OpsScenario.Person Bob, string Token)> MemberWithSessionAsync(string name)
+    {
+        var org = await app.CreateOrganizationAsync(name, $"{name.ToLowerInvariant().Replace(' ', '-')}-{Guid.NewGuid():n}@example.test");
+        var bob = await app.AddMemberAsync(org.Uid, $"bob-{Guid.NewGuid():n}@example.test", OrgRole.Member, "Bob", "B");
+        await using var scope = app.Scope();
+        var db = scope.ServiceProvider.GetRequiredService<OrgstackDbContext>();
+        var user = await db.Users.AsNoTracking().FirstAsync(u => u.Uid == bob.UserUid);
+        var (_, token) = scope.ServiceProvider.GetRequiredService<SessionTokens>().Issue(user, "password", "127.0.0.1", "tests");
+        await db.SaveChangesAsync();
+        return (org.Uid, bob, token);
+    }
+
+    private async Task SetRoleAsync(string membershipUid, OrgRole role)
+    {
+        await using var scope = app.Scope();
+        await scope.ServiceProvider.GetRequiredService<OrgstackDbContext>().Memberships.Where(m => m.Uid == membershipUid)
+            .ExecuteUpdateAsync(u => u.SetProperty(m => m.Role, role));
+    }
+
+    [Fact]
+    public async Task SessionReadWithItsOrganization_GivesTheAccessRowToTheFirstCheckOnly_ThenChecksReadAgain()
+    {
+        var (org, bob, token) = await MemberWithSessionAsync("Grant Prefetch");
+        await using var scope = app.Scope();
+        var signedIn = await scope.ServiceProvider.GetRequiredService<SessionTokens>().ValidateAsync(token, org, CancellationToken.None);
+        Assert.NotNull(signedIn);
+        Assert.Equal(bob.UserUid, signedIn.UserUid);
+        Assert.Equal("Bob B", signedIn.DisplayName);
+        // Changed behind the request's back after its one statement: the first check is that statement's row (nothing
+        // else was read), the next check of the same request reads the database again.
+        await SetRoleAsync(bob.MembershipUid, OrgRole.Admin);
+        var access = scope.ServiceProvider.GetRequiredService<OrgAccess>();
+        var actor = new Core.Common.Actor(signedIn.UserUid, signedIn.Email);
+        Assert.Equal(OrgRole.Member, (await access.GrantAsync(org, actor, CancellationToken.None)).Value.Membership.Role);
+        Assert.Equal(OrgRole.Admin, (await access.GrantAsync(org, actor, CancellationToken.None)).Value.Membership.Role);
+    }
+
+    [Fact]
+    public async Task SessionReadWithItsOrganization_IsNotUsedInsideATransaction_OrForAnotherOrganization()
+    {
+        var (org, bob, token) = await MemberWithSessionAsync("Grant In Transaction");
+        var actor = new Core.Common.Actor(bob.UserUid, bob.Email);
+        await using (var scope = app.Scope())
+        {
+            Assert.NotNull(await scope.ServiceProvider.GetRequiredService<SessionTokens>().ValidateAsync(token, org, CancellationToken.None));
+            await SetRoleAsync(bob.MembershipUid, OrgRole.Admin);
+            var db = scope.ServiceProvider.GetRequiredService<OrgstackDbContext>();
+            await using var transaction = await db.Database.BeginTransactionAsync();
+            Assert.Equal(OrgRole.Admin, (await scope.ServiceProvider.GetRequiredService<OrgAccess>().GrantAsync(org, actor, CancellationToken.None)).Value.Membership.Role);
+        }
+        var (other, _, _) = await MemberWithSessionAsync("Grant Other");
+        await using (var scope = app.Scope())
+        {
+            // The row of the path's organization is not an answer for a different one: bob is not a member there.
+            Assert.NotNull(await scope.ServiceProvider.GetRequiredService<SessionTokens>().ValidateAsync(token, org, CancellationToken.None));
+            var grant = await scope.ServiceProvider.GetRequiredService<OrgAccess>().GrantAsync(other, actor, CancellationToken.None);
+            Assert.Same(Core.Common.CommonErrors.OrganizationNotFound, grant.Error);
+        }
+    }
+
+    [Fact]
+    public async Task OrganizationPaths_RefuseARevokedSession_ALockedAccount_AndAForcedReset_LikeEveryOtherPath()
+    {
+        foreach (var breakIt in new Func<OrgstackDbContext, OpsScenario.Person, Task>[]
+                 {
+                     (db, p) => db.Sessions.Where(s => s.UserUid == p.UserUid).ExecuteUpdateAsync(u => u.SetProperty(s => s.RevokedAt, DateTimeOffset.UtcNow)),
+                     (db, p) => db.Users.Where(u => u.Uid == p.UserUid).ExecuteUpdateAsync(u => u.SetProperty(x => x.LockedAt, DateTimeOffset.UtcNow)),
+                     (db, p) => db.Users.Where(u => u.Uid == p.UserUid).ExecuteUpdateAsync(u => u.SetProperty(x => x.MustChangePassword, true)),
+                     (db, p) => db.Users.Where(u => u.Uid == p.UserUid).ExecuteUpdateAsync(u => u.SetProperty(x => x.Active, false)),
+                     (db, p) => db.Sessions.Where(s => s.UserUid == p.UserUid).ExecuteUpdateAsync(u => u.SetProperty(s => s.LastSeenAt, DateTimeOffset.UtcNow.AddDays(-3))),
+                 })
+        {
+            var (org, bob, token) = await MemberWithSessionAsync("Refused Paths");
+            var client = app.Client();
+            client.AuthToken = token;
+            (await client.GetAsync($"/v3/organizations/{org}")).EnsureStatus(HttpStatusCode.OK);
+            await using (var scope = app.Scope()) await breakIt(scope.ServiceProvider.GetRequiredService<OrgstackDbContext>(), bob);
+            foreach (var path in new[] { $"/v3/organizations/{org}", $"/v3/organizations/{org}/roles", $"/v3/organizations/{org}/share", "/v3/user" })
+                (await client.GetAsync(path)).EnsureError(HttpStatusCode.Unauthorized);
+        }
+    }
+
     [Fact]
     public async Task UsersPage_ByLastLogin_PagesWithTheCursor_InBothDirections_WithStackRoles()
     {

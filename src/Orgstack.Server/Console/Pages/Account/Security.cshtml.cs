@@ -27,14 +27,14 @@ public sealed class SecurityModel(EnrollTwoFactor enroll, ConfirmTwoFactor confi
     public string? ErrorMessage { get; private set; }
     public string? ErrorField { get; private set; }
 
-    public void OnGet() => Load();
+    public Task OnGetAsync(CancellationToken ct) => LoadAsync(ct);
 
     public async Task<IActionResult> OnPostEnrollAsync(CancellationToken ct)
     {
         var result = await enroll.HandleAsync(Orgstack.Core.Common.Done.Value, Caller!, ct);
         if (!result.IsSuccess)
         {
-            Load();
+            await LoadAsync(ct);
             ErrorMessage = result.Error!.Message;
             return Page();
         }
@@ -46,7 +46,7 @@ public sealed class SecurityModel(EnrollTwoFactor enroll, ConfirmTwoFactor confi
         var result = await confirm.HandleAsync(Code, Caller!, ct);
         if (!result.IsSuccess)
         {
-            Load();
+            await LoadAsync(ct);
             ErrorMessage = result.Error!.Message;
             ErrorField = "confirm";
             return Page();
@@ -62,7 +62,7 @@ public sealed class SecurityModel(EnrollTwoFactor enroll, ConfirmTwoFactor confi
         var result = await disable.HandleAsync(Code, Caller!, ct);
         if (!result.IsSuccess)
         {
-            Load();
+            await LoadAsync(ct);
             ErrorMessage = result.Error!.Message;
             ErrorField = "disable";
             return Page();
@@ -70,14 +70,14 @@ public sealed class SecurityModel(EnrollTwoFactor enroll, ConfirmTwoFactor confi
         return Redirect("/account/security?done=off");
     }
 
-    private void Load()
+    private async Task LoadAsync(CancellationToken ct)
     {
-        var user = SignedIn!;
-        Enabled = user.TotpEnabled;
-        Required = user.MustEnrollMfa;
-        if (user.TotpEnabled || twoFactor.Unprotect(user.TotpSecret) is not { } secret) return;
+        var state = await twoFactor.StateAsync(Caller!.UserUid, ct);
+        Enabled = state?.Enabled == true;
+        Required = state?.Required == true;
+        if (state?.PendingSecret is not { } secret) return;
         PendingSecret = Base32.Encode(secret);
-        var qr = QrCode.EncodeText(Totp.Uri(TwoFactor.Issuer, user.Email, PendingSecret));
+        var qr = QrCode.EncodeText(Totp.Uri(TwoFactor.Issuer, SignedIn!.Email, PendingSecret));
         QrDataUri = "data:image/svg+xml;base64," + Convert.ToBase64String(System.Text.Encoding.UTF8.GetBytes(qr.ToSvg()));
     }
 
