@@ -29,6 +29,14 @@ public static class OrganizationEndpoints
             var includePlan = Paging.Flag(http.Request, "include_plan");
             // Plan and usage are for the Owner and Admins: a Member asking for them is refused, not silently served.
             if (includePlan && !OrgPermissions.CanAdminister(result.Value.CallerRole)) return ApiResults.Error(Core.Common.CommonErrors.NotAdmin);
+            if (!includePlan)
+                return new Wire.Written<OrganizationView>(result.Value, static (json, view) =>
+                {
+                    json.WriteStartObject();
+                    json.WritePropertyName("organization");
+                    Wire.WriteOrganization(json, view);
+                    json.WriteEndObject();
+                });
             long? users = null, stacks = null;
             if (includePlan && OrgPermissions.CanAdminister(result.Value.CallerRole))
             {
@@ -43,11 +51,17 @@ public static class OrganizationEndpoints
             var grant = await access.GrantAsync(organizationUid, http.Actor()!, ct);
             if (!grant.IsSuccess) return ApiResults.Error(grant.Error!);
             if (!OrgPermissions.CanAdminister(grant.Value.Membership.Role)) return ApiResults.Error(Core.Common.CommonErrors.NotAdmin);
-            var createdAt = grant.Value.Organization.CreatedAt;
-            var roles = new[] { OrgRole.Admin, OrgRole.Member }.Select(r => Wire.Role(organizationUid, r, createdAt)).ToList();
-            var body = new Dictionary<string, object?> { ["roles"] = roles };
-            if (Paging.Flag(http.Request, "include_count")) body["count"] = roles.Count;
-            return Results.Json(body);
+            var includeCount = Paging.Flag(http.Request, "include_count");
+            return new Wire.Written<(string Org, DateTimeOffset CreatedAt, bool Count)>((organizationUid, grant.Value.Organization.CreatedAt, includeCount), static (json, s) =>
+            {
+                json.WriteStartObject();
+                json.WriteStartArray("roles");
+                Wire.WriteRole(json, s.Org, OrgRole.Admin, s.CreatedAt);
+                Wire.WriteRole(json, s.Org, OrgRole.Member, s.CreatedAt);
+                json.WriteEndArray();
+                if (s.Count) json.WriteNumber("count", 2);
+                json.WriteEndObject();
+            });
         }).WithSummary("The organization's roles (fixed: admin and member; the Owner is an admin flagged is_owner).");
     }
 }
