@@ -68,7 +68,7 @@ public sealed class SessionTokens(OrgstackDbContext db, OrgstackOptions options,
             command.Parameter("@now", LeanSql.Time(db, now));
             command.Parameter("@idle", LeanSql.Time(db, now.AddMinutes(-options.Sessions.IdleMinutes)));
             if (withGrant) command.Parameter("@org", organizationUid);
-            await using var reader = await command.ExecuteReaderAsync(ct);
+            await using var reader = await read.ExecuteReaderAsync(ct);
             if (!await reader.ReadAsync(ct)) return null;
             signedIn = new SignedIn(
                 SessionUid: reader.GetString(0),

@@ -48,22 +48,31 @@ public static class LeanSql
     /// </summary>
     public static async ValueTask<LeanRead> ReadAsync(OrgstackDbContext db, string sql, CancellationToken ct)
     {
-        if (db.IsSqlite && db.Database.CurrentTransaction is null && Pool(db) is { } pool
-            && db.Database.GetConnectionString() is { } connectionString && !connectionString.Contains(":memory:", StringComparison.OrdinalIgnoreCase))
+        if (db.Database.CurrentTransaction is null && Pool(db) is { Connections: { } connections, ConnectionString: { } connectionString })
         {
-            var lease = pool.Rent(connectionString);
-            return new LeanRead(lease.Command(sql), pool, connectionString, lease);
+            var lease = connections.Rent(connectionString);
+            return new LeanRead(lease.Command(sql), connections, connectionString, lease);
         }
         return new LeanRead(await CommandAsync(db, sql, ct), null, null, null);
     }
 
-    private static readonly System.Runtime.CompilerServices.ConditionalWeakTable<IDbContextOptions, LeanConnections?> Pools = new();
+    /// <summary>The kept-open connections for a context's options: none off SQLite, for in-memory databases, or with no pool registered.</summary>
+    private sealed record LeanPool(LeanConnections? Connections, string? ConnectionString);
 
-    private static LeanConnections? Pool(OrgstackDbContext db)
+    private static readonly System.Runtime.CompilerServices.ConditionalWeakTable<IDbContextOptions, LeanPool> Pools = new();
+
+    // Found once per options (a pooled context's options, provider and connection string never change), not per call.
+    private static LeanPool Pool(OrgstackDbContext db)
     {
         var options = Microsoft.EntityFrameworkCore.Infrastructure.AccessorExtensions.GetService<IDbContextOptions>(db);
-        return Pools.GetValue(options, o => o.FindExtension<Microsoft.EntityFrameworkCore.Infrastructure.CoreOptionsExtension>()?
-            .ApplicationServiceProvider?.GetService(typeof(LeanConnections)) as LeanConnections);
+        if (Pools.TryGetValue(options, out var found)) return found;
+        return Pools.GetValue(options, o =>
+        {
+            var connectionString = Microsoft.EntityFrameworkCore.Infrastructure.RelationalOptionsExtension.Extract(o).ConnectionString;
+            var usable = db.IsSqlite && connectionString is not null && !connectionString.Contains(":memory:", StringComparison.OrdinalIgnoreCase);
+            var connections = o.FindExtension<CoreOptionsExtension>()?.ApplicationServiceProvider?.GetService(typeof(LeanConnections)) as LeanConnections;
+            return usable && connections is not null ? new LeanPool(connections, connectionString) : new LeanPool(null, null);
+        });
     }
 
     /// <summary>SQL text built once per model (it names columns from the model) and kept.</summary>
@@ -246,6 +255,13 @@ public readonly struct LeanRead(DbCommand command, LeanConnections? pool, string
 {
     public DbCommand Command { get; } = command;
 
+    /// <summary>
+    /// Runs the command. On a kept-open SQLite connection it runs synchronously, as SQLite always does (its async methods
+    /// wrap the same call in a task and a cancellation registration); elsewhere asynchronously.
+    /// </summary>
+    public ValueTask<DbDataReader> ExecuteReaderAsync(CancellationToken ct) =>
+        pool is not null ? ValueTask.FromResult(Command.ExecuteReader()) : new ValueTask<DbDataReader>(Command.ExecuteReaderAsync(ct));
+
     public ValueTask DisposeAsync()
     {
         if (pool is not null)
@@ -269,7 +285,7 @@ public sealed class LeanConnections : IDisposable
 
     public sealed class Lease(SqliteConnection connection) : IDisposable
     {
-        private readonly Dictionary<string, SqliteCommand> commands = new(StringComparer.Ordinal);
+        private readonly Dictionary<string, SqliteCommand> commands = new(SqlTexts.Instance);
 
         /// <summary>This connection's command for the SQL (prepared on first use), with no parameters.</summary>
         public DbCommand Command(string sql)
@@ -289,6 +305,26 @@ public sealed class LeanConnections : IDisposable
         {
             foreach (var command in commands.Values) command.Dispose();
             connection.Dispose();
+        }
+    }
+
+    /// <summary>
+    /// Keys of the prepared-statement cache. The texts are long (a thousand characters and more) and almost always the
+    /// same cached string objects (<see cref="LeanSql.Text"/>): equal by reference first, hashed from the length and a few
+    /// characters spread over the text instead of every character on every call.
+    /// </summary>
+    private sealed class SqlTexts : IEqualityComparer<string>
+    {
+        public static readonly SqlTexts Instance = new();
+
+        public bool Equals(string? x, string? y) => ReferenceEquals(x, y) || string.Equals(x, y, StringComparison.Ordinal);
+
+        public int GetHashCode(string text)
+        {
+            var hash = text.Length;
+            var step = Math.Max(1, text.Length / 24);
+            for (var i = 0; i < text.Length; i += step) hash = hash * 31 + text[i];
+            return hash;
         }
     }
 

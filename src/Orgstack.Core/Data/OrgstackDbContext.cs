@@ -33,7 +33,10 @@ public sealed class OrgstackDbContext(DbContextOptions<OrgstackDbContext> option
     public DbSet<SamlAssertionUse> SamlAssertionUses => Set<SamlAssertionUse>();
     public DbSet<SsoLoginRequest> SsoLoginRequests => Set<SsoLoginRequest>();
 
-    public bool IsSqlite => Database.ProviderName == "Microsoft.EntityFrameworkCore.Sqlite";
+    // Kept once known: a pooled context keeps its options, and with them its provider, for its whole life.
+    private bool? isSqlite;
+
+    public bool IsSqlite => isSqlite ??= Database.ProviderName == "Microsoft.EntityFrameworkCore.Sqlite";
 
     protected override void ConfigureConventions(ModelConfigurationBuilder builder)
     {

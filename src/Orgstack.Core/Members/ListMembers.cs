@@ -106,7 +106,7 @@ public sealed class ListMembers(OrgstackDbContext db, OrgAccess access)
             await using var read = await LeanSql.ReadAsync(db, rolesSql, ct);
             var command = read.Command;
             command.Parameter("@uids", LeanSql.ListValue(db, uids));
-            await using var reader = await command.ExecuteReaderAsync(ct);
+            await using var reader = await read.ExecuteReaderAsync(ct);
             while (await reader.ReadAsync(ct)) roles.Add((reader.GetString(0), reader.GetString(1), reader.GetString(2), reader.GetString(3)));
         }
         var byMember = roles.GroupBy(r => r.MembershipUid).ToDictionary(g => g.Key, g => (IReadOnlyList<MemberStackRoles>)g
@@ -222,7 +222,7 @@ public sealed class ListMembers(OrgstackDbContext db, OrgAccess access)
                 if (range == signedIn) command.Parameter("@key", LeanSql.Time(db, after!.Value.Key!.Value));
                 command.Parameter("@uid", after!.Value.Uid);
             }
-            await using var reader = await command.ExecuteReaderAsync(ct);
+            await using var reader = await read.ExecuteReaderAsync(ct);
             while (await reader.ReadAsync(ct)) page.Add(memberships.Read(reader, 0));
             if (page.Count == limit) break;
         }

@@ -58,7 +58,7 @@ public sealed class OrgAccess(OrgstackDbContext db, RequestGrants prefetched)
             var command = read.Command;
             command.Parameter("@org", organizationUid);
             command.Parameter("@user", actor.UserUid);
-            await using var reader = await command.ExecuteReaderAsync(ct);
+            await using var reader = await read.ExecuteReaderAsync(ct);
             row = await reader.ReadAsync(ct) ? ReadRow(db, reader, 0) : null;
         }
         if (row is not { } found || !found.Organization.Enabled) return CommonErrors.OrganizationNotFound;
