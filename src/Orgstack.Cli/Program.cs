@@ -11,7 +11,12 @@ namespace Orgstack.Cli;
 /// <summary>The operator CLI: the same Core use cases as the API, run against the configured database.</summary>
 public static class Program
 {
-    public static Task<int> Main(string[] args) => Build().Parse(args).InvokeAsync();
+    public static Task<int> Main(string[] args)
+    {
+        // SQLite's process-wide settings, before any command opens a connection (as the server's host does).
+        Orgstack.Core.Data.SqliteThreading.Configure();
+        return Build().Parse(args).InvokeAsync();
+    }
 
     private static readonly Option<string?> DataDirectory = new("--data-dir") { Description = "Data directory (default: Orgstack__DataDirectory or ./data)", Recursive = true };
     private static readonly Option<string?> Provider = new("--provider") { Description = "sqlite or postgres (default: Orgstack__Database__Provider)", Recursive = true };

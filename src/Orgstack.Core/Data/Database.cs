@@ -34,6 +34,7 @@ public static class Database
         }
         else
         {
+            SqliteThreading.Configure();
             builder.UseSqlite(SqliteConnectionString(options));
             builder.AddInterceptors(new SqlitePragmas());
         }
@@ -67,5 +68,29 @@ internal sealed class SqlitePragmas : Microsoft.EntityFrameworkCore.Diagnostics.
         command.CommandText = "PRAGMA journal_mode=WAL; PRAGMA busy_timeout=30000; PRAGMA foreign_keys=ON; PRAGMA synchronous=NORMAL;";
         command.ExecuteNonQuery();
         if (handle is not null) Configured.AddOrUpdate(handle, Configured);
+    }
+}
+
+/// <summary>
+/// SQLite's process-wide settings, applied once before the first connection opens (SQLite refuses them afterwards, and
+/// then simply keeps its defaults). Multi-thread mode: a connection and its statements are used by one thread at a time
+/// (ADO.NET connections are not shared between threads, EF's contexts are not, and <see cref="LeanConnections"/> lends
+/// each connection to one reader at a time), so SQLite need not take the connection's mutex on every call, which in the
+/// default serialized mode it does for each column read (a third of a small read's native time, bench/README.md).
+/// Memory statistics are off: they take a global mutex on every allocation.
+/// </summary>
+public static class SqliteThreading
+{
+    private static int configured;
+
+    /// <summary>The result of the first call: true when SQLite accepted multi-thread mode.</summary>
+    public static bool MultiThread { get; private set; }
+
+    public static void Configure()
+    {
+        if (Interlocked.Exchange(ref configured, 1) == 1) return;
+        SQLitePCL.Batteries_V2.Init();
+        MultiThread = SQLitePCL.raw.sqlite3_config(SQLitePCL.raw.SQLITE_CONFIG_MULTITHREAD) == SQLitePCL.raw.SQLITE_OK;
+        if (MultiThread) SQLitePCL.raw.sqlite3_config(SQLitePCL.raw.SQLITE_CONFIG_MEMSTATUS, 0);
     }
 }

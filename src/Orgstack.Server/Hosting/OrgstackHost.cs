@@ -12,6 +12,8 @@ public static class OrgstackHost
 {
     public static void AddOrgstack(this WebApplicationBuilder builder)
     {
+        // Before anything can open a SQLite connection: SQLite takes its process-wide settings only before its first use.
+        SqliteThreading.Configure();
         var options = builder.Configuration.GetSection(OrgstackOptions.Section).Get<OrgstackOptions>() ?? new OrgstackOptions();
         // `dotnet run` without --urls or ASPNETCORE_URLS listens where the default public base URL points.
         if (string.IsNullOrEmpty(builder.Configuration["urls"]) && string.IsNullOrEmpty(builder.Configuration["http_ports"]))

@@ -1,3 +1,4 @@
+using Orgstack.Core.Data;
 using System.Net;
 using Microsoft.AspNetCore.DataProtection;
 using Microsoft.EntityFrameworkCore;
@@ -57,5 +58,16 @@ public sealed class DataProtectionTests : IDisposable
         var unprotected = second.Services.GetRequiredService<IDataProtectionProvider>().CreateProtector("Orgstack.Test").Unprotect(protectedText);
         Assert.Equal(secret, unprotected);
         Assert.Equal(keys.Count, await second.WithDbAsync(db => db.DataProtectionKeys.CountAsync()));
+    }
+}
+
+public sealed class SqliteThreadingTests
+{
+    [Fact]
+    public void Sqlite_IsConfiguredForMultiThreadMode_BeforeItsFirstUse()
+    {
+        SqliteThreading.Configure();
+        // SQLite accepted multi-thread mode: it was configured before its first use, in this process as in the server's.
+        Assert.True(SqliteThreading.MultiThread, "SQLite was already in use before its process-wide settings were applied.");
     }
 }
