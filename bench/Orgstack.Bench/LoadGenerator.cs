@@ -2,9 +2,9 @@ using System.Diagnostics;
 
 namespace Orgstack.Bench;
 
-public sealed record LoadResult(string Name, long Requests, long Errors, double Seconds, double Rps, double P50, double P90, double P99, double Max)
+public sealed record LoadResult(string Name, long Requests, long Errors, double Seconds, double Rps, double P50, double P90, double P99, double Max, double CpuMicrosPerRequest, double WorkItemsPerRequest)
 {
-    public string Describe() => $"{Rps,9:F0} rps  p50 {P50,6:F2} ms  p90 {P90,6:F2} ms  p99 {P99,6:F2} ms{(Errors > 0 ? $"  ({Errors} errors)" : "")}";
+    public string Describe() => $"{Rps,9:F0} rps  p50 {P50,6:F2} ms  p90 {P90,6:F2} ms  p99 {P99,6:F2} ms  cpu {CpuMicrosPerRequest,6:F1} µs/req  pool {WorkItemsPerRequest,4:F1}/req{(Errors > 0 ? $"  ({Errors} errors)" : "")}";
 }
 
 /// <summary>
@@ -43,17 +43,19 @@ public sealed class LoadGenerator(HttpClient http, int workers, TimeSpan duratio
     /// <summary>Load that is not measured: lets the JIT reach its optimised (tier-1, PGO) code before any figure is taken.</summary>
     public Task WarmUpAsync(Func<int, HttpRequestMessage> request, TimeSpan length) => PhaseAsync(request, null, length);
 
-    private sealed record Phase(long[] Samples, long Errors, double Seconds);
+    private sealed record Phase(long[] Samples, long Errors, double Seconds, TimeSpan Cpu, long WorkItems);
 
     private static LoadResult Summarize(string name, IReadOnlyList<Phase> phases)
     {
         var all = phases.SelectMany(p => p.Samples).ToArray();
         var errors = phases.Sum(p => p.Errors);
         var seconds = phases.Sum(p => p.Seconds);
+        var cpu = phases.Sum(p => p.Cpu.TotalMicroseconds);
+        var items = phases.Sum(p => p.WorkItems);
         Array.Sort(all);
         double Ms(long ticks) => ticks * 1000.0 / Stopwatch.Frequency;
         double P(double p) => all.Length == 0 ? 0 : Ms(all[Math.Min(all.Length - 1, (int)Math.Ceiling(p * all.Length) - 1)]);
-        return new LoadResult(name, all.Length, errors, seconds, all.Length / seconds, P(0.50), P(0.90), P(0.99), all.Length == 0 ? 0 : Ms(all[^1]));
+        return new LoadResult(name, all.Length, errors, seconds, all.Length / seconds, P(0.50), P(0.90), P(0.99), all.Length == 0 ? 0 : Ms(all[^1]), all.Length == 0 ? 0 : cpu / all.Length, all.Length == 0 ? 0 : (double)items / all.Length);
     }
 
     private async Task<Phase> PhaseAsync(Func<int, HttpRequestMessage> request, Func<HttpResponseMessage, bool>? check, TimeSpan length)
@@ -61,6 +63,11 @@ public sealed class LoadGenerator(HttpClient http, int workers, TimeSpan duratio
         var samples = new List<long>[workers];
         var errors = 0L;
         var firstError = 0;
+        // CPU time of the whole process (server, baseline and this load generator) per request: steadier than the rate
+        // when other work shares the machine, since it counts only this process's own time.
+        var cpuBefore = Process.GetCurrentProcess().TotalProcessorTime;
+        // Thread-pool work items per request (client and server together): an extra hop on one side shows here.
+        var itemsBefore = ThreadPool.CompletedWorkItemCount;
         var watch = Stopwatch.StartNew();
         var end = Stopwatch.GetTimestamp() + (long)(length.TotalSeconds * Stopwatch.Frequency);
         await Task.WhenAll(Enumerable.Range(0, workers).Select(w => Task.Run(async () =>
@@ -85,6 +92,7 @@ public sealed class LoadGenerator(HttpClient http, int workers, TimeSpan duratio
             }
         })));
         var seconds = watch.Elapsed.TotalSeconds;
-        return new Phase(samples.SelectMany(s => s).ToArray(), errors, seconds);
+        return new Phase(samples.SelectMany(s => s).ToArray(), errors, seconds, Process.GetCurrentProcess().TotalProcessorTime - cpuBefore,
+            ThreadPool.CompletedWorkItemCount - itemsBefore);
     }
 }

@@ -30,6 +30,8 @@ public static class Program
 
     public static async Task<int> Main(string[] args)
     {
+        // As the server's host does first (AddOrgstack): SQLite's process-wide settings, before this process opens a connection.
+        Orgstack.Core.Data.SqliteThreading.Configure();
         var members = Arg(args, "--members", 100_000);
         var scaling = (ArgString(args, "--scaling") ?? "10000,100000").Split(',', StringSplitOptions.RemoveEmptyEntries)
             .Select(s => int.Parse(s, Inv)).Append(members).Distinct().Order().ToList();
@@ -234,7 +236,7 @@ public static class Program
         return result;
     }
 
-    private static readonly Pair Skipped = new(new LoadResult("skipped", 0, 0, 0, 0, 0, 0, 0, 0), new LoadResult("skipped", 0, 0, 0, 0, 0, 0, 0, 0));
+    private static readonly Pair Skipped = new(new LoadResult("skipped", 0, 0, 0, 0, 0, 0, 0, 0, 0, 0), new LoadResult("skipped", 0, 0, 0, 0, 0, 0, 0, 0, 0, 0));
 
     private sealed record Pair(LoadResult Api, LoadResult Bare)
     {
@@ -405,6 +407,15 @@ public static class Program
                 var watch = Stopwatch.StartNew();
                 for (var i = 0; i < 20000; i++) await One();
                 Console.WriteLine($"  diag {name,-40} {watch.Elapsed.TotalMicroseconds / 20000,8:F2} µs");
+            }
+            if (Environment.GetEnvironmentVariable("ORGSTACK_BENCH_PROFILE_SECONDS") is { } profileSeconds)
+            {
+                // A steady single-threaded loop of the session check in one scope, for `perf record -p`.
+                var tokens = s1.ServiceProvider.GetRequiredService<Orgstack.Core.Accounts.SessionTokens>();
+                var until = Stopwatch.StartNew();
+                var count = 0;
+                while (until.Elapsed.TotalSeconds < double.Parse(profileSeconds, CultureInfo.InvariantCulture)) { await tokens.ValidateAsync(authtoken, org, default); count++; }
+                Console.WriteLine($"  diag profile loop: {until.Elapsed.TotalMicroseconds / count:F2} µs per session check with organization (SQLite multi-thread mode: {Orgstack.Core.Data.SqliteThreading.MultiThread})");
             }
             await Step("lean rent+return", 0);
             await Step("lean + execute + read row", 1);
