@@ -202,7 +202,9 @@ public sealed class EntityReader<T> where T : class
             var providerType = converter?.ProviderClrType ?? property.ClrType;
             providerType = Nullable.GetUnderlyingType(providerType) ?? providerType;
             var ordinal = Expression.Add(offset, Expression.Constant(i));
-            Expression value = Expression.Call(reader, getFieldValue.MakeGenericMethod(providerType), ordinal);
+            // The typed getter where there is one: Microsoft.Data.Sqlite's GetFieldValue<T> asks SQLite for the column's
+            // type before reading it, one more native call per column (and nullable columns were checked just before).
+            Expression value = Expression.Call(reader, TypedGetter(providerType) ?? getFieldValue.MakeGenericMethod(providerType), ordinal);
             if (converter is not null)
             {
                 var fromProvider = converter.ConvertFromProviderExpression;
@@ -217,6 +219,17 @@ public sealed class EntityReader<T> where T : class
         }
         body.Add(entity);
         _read = Expression.Lambda<Func<DbDataReader, int, T>>(Expression.Block([entity], body), reader, offset).Compile();
+    }
+
+    private static System.Reflection.MethodInfo? TypedGetter(Type type)
+    {
+        var name = type == typeof(string) ? nameof(DbDataReader.GetString)
+            : type == typeof(long) ? nameof(DbDataReader.GetInt64)
+            : type == typeof(int) ? nameof(DbDataReader.GetInt32)
+            : type == typeof(bool) ? nameof(DbDataReader.GetBoolean)
+            : type == typeof(double) ? nameof(DbDataReader.GetDouble)
+            : null;
+        return name is null ? null : typeof(DbDataReader).GetMethod(name, [typeof(int)]);
     }
 
     internal static EntityReader<T> For(IModel model) =>
