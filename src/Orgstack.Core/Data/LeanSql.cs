@@ -269,11 +269,12 @@ public readonly struct LeanRead(DbCommand command, LeanConnections? pool, string
     public DbCommand Command { get; } = command;
 
     /// <summary>
-    /// Runs the command. On a kept-open SQLite connection it runs synchronously, as SQLite always does (its async methods
-    /// wrap the same call in a task and a cancellation registration); elsewhere asynchronously.
+    /// Runs the command. On a kept-open SQLite connection it runs on the lease's prepared statement with a
+    /// <see cref="LeanSqliteReader"/>, synchronously, as SQLite always runs (Microsoft.Data.Sqlite's async methods wrap the
+    /// same call in a task and a cancellation registration); elsewhere asynchronously.
     /// </summary>
     public ValueTask<DbDataReader> ExecuteReaderAsync(CancellationToken ct) =>
-        pool is not null ? ValueTask.FromResult(Command.ExecuteReader()) : new ValueTask<DbDataReader>(Command.ExecuteReaderAsync(ct));
+        lease is not null ? ValueTask.FromResult(lease.Execute(Command)) : new ValueTask<DbDataReader>(Command.ExecuteReaderAsync(ct));
 
     public ValueTask DisposeAsync()
     {
@@ -314,8 +315,58 @@ public sealed class LeanConnections : IDisposable
             return command;
         }
 
+        private readonly Dictionary<string, SQLitePCL.sqlite3_stmt?> statements = new(SqlTexts.Instance);
+
+        /// <summary>
+        /// Runs a command of this lease: on its statement prepared once on this connection, read by a
+        /// <see cref="LeanSqliteReader"/>. A command the raw path does not take (several statements, a parameter of another
+        /// type) runs through Microsoft.Data.Sqlite as before.
+        /// </summary>
+        public DbDataReader Execute(DbCommand command)
+        {
+            var sql = command.CommandText;
+            if (!statements.TryGetValue(sql, out var statement))
+            {
+                var rc = SQLitePCL.raw.sqlite3_prepare_v3(connection.Handle, sql, SQLitePCL.raw.SQLITE_PREPARE_PERSISTENT, out var prepared, out string tail);
+                if (rc == SQLitePCL.raw.SQLITE_OK && string.IsNullOrWhiteSpace(tail)) statement = prepared;
+                else prepared?.Dispose();
+                statements[sql] = statement;
+            }
+            if (statement is null || !Bind(statement, command.Parameters))
+                return command.ExecuteReader();
+            return new LeanSqliteReader(connection.Handle!, statement);
+        }
+
+        private static bool Bind(SQLitePCL.sqlite3_stmt statement, DbParameterCollection parameters)
+        {
+            if (SQLitePCL.raw.sqlite3_bind_parameter_count(statement) != parameters.Count)
+                throw new InvalidOperationException("Every parameter of a lean statement must be given a value, and only those.");
+            foreach (DbParameter parameter in parameters)
+            {
+                var index = SQLitePCL.raw.sqlite3_bind_parameter_index(statement, parameter.ParameterName);
+                if (index == 0) throw new InvalidOperationException($"The statement has no parameter {parameter.ParameterName}.");
+                var rc = parameter.Value switch
+                {
+                    null or DBNull => SQLitePCL.raw.sqlite3_bind_null(statement, index),
+                    string text => SQLitePCL.raw.sqlite3_bind_text(statement, index, text),
+                    long number => SQLitePCL.raw.sqlite3_bind_int64(statement, index, number),
+                    int number => SQLitePCL.raw.sqlite3_bind_int64(statement, index, number),
+                    bool flag => SQLitePCL.raw.sqlite3_bind_int64(statement, index, flag ? 1 : 0),
+                    double number => SQLitePCL.raw.sqlite3_bind_double(statement, index, number),
+                    _ => -1,
+                };
+                if (rc != SQLitePCL.raw.SQLITE_OK)
+                {
+                    SQLitePCL.raw.sqlite3_clear_bindings(statement);
+                    return false;
+                }
+            }
+            return true;
+        }
+
         public void Dispose()
         {
+            foreach (var statement in statements.Values) statement?.Dispose();
             foreach (var command in commands.Values) command.Dispose();
             connection.Dispose();
         }

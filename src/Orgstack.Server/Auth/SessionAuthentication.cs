@@ -20,11 +20,25 @@ public sealed class SessionAuthentication(RequestDelegate next)
             // Resolved only when a token came: a request without one (console pages, sign-in, static files, 404s) rents
             // no pooled DbContext here and creates no DI scope for it.
             var tokens = context.RequestServices.GetRequiredService<SessionTokens>();
-            if (await tokens.ValidateAsync(token, OrganizationInPath(context.Request.Path), context.RequestAborted) is { } signedIn)
+            if (await tokens.ValidateAsync(token, OrganizationOf(context), context.RequestAborted) is { } signedIn)
                 SignIn(context, signedIn);
+        }
+        // Routing has already chosen the endpoint (the host routes first): one that needs a session is refused here, before
+        // anything else runs for it, instead of by a filter around every such endpoint.
+        if (context.Items[ActorKey] is null && context.GetEndpoint()?.Metadata.GetMetadata<RequiresSession>() is not null)
+        {
+            await Api.ApiResults.Error(CommonErrors.NotSignedIn).ExecuteAsync(context);
+            return;
         }
         await next(context);
     }
+
+    /// <summary>
+    /// The organization of the chosen endpoint's route (<c>/v3/organizations/{organizationUid}/…</c>), so the caller's access
+    /// row can be read with the session in one statement; the endpoint's access check still decides (Core's <c>OrgAccess</c>).
+    /// </summary>
+    public static string? OrganizationOf(HttpContext context) =>
+        context.Request.RouteValues.TryGetValue("organizationUid", out var value) && value is string uid && Ids.LooksValid(uid) ? uid : null;
 
     /// <summary>Makes <paramref name="signedIn"/> the request's caller.</summary>
     public static void SignIn(HttpContext context, SignedIn signedIn)
@@ -36,19 +50,6 @@ public sealed class SessionAuthentication(RequestDelegate next)
             SessionMethod = signedIn.Method,
             SsoOrganizationUid = signedIn.SsoOrganizationUid,
         };
-    }
-
-    /// <summary>
-    /// The organization of an <c>/v3/organizations/{uid}/…</c> path, so its access row can be read with the session in one
-    /// statement; the endpoint's access check still decides (Core's <c>OrgAccess</c>).
-    /// </summary>
-    public static string? OrganizationInPath(PathString path)
-    {
-        if (!path.StartsWithSegments("/v3/organizations", StringComparison.OrdinalIgnoreCase, out var rest) || !rest.HasValue) return null;
-        var value = rest.Value.AsSpan(1);
-        var end = value.IndexOf('/');
-        var segment = end < 0 ? value : value[..end];
-        return Ids.LooksValid(segment) ? segment.ToString() : null;
     }
 
     public static string? TokenFrom(HttpRequest request)
@@ -70,13 +71,21 @@ public static class CallerExtensions
 
     public static SignedIn? SignedInUser(this HttpContext context) => context.Items[SessionAuthentication.UserKey] as SignedIn;
 
-    /// <summary>Rejects requests without a valid session with 401 in Contentstack's shape.</summary>
+    /// <summary>
+    /// Requests without a valid session are refused with 401 in Contentstack's shape (by <see cref="SessionAuthentication"/>,
+    /// which reads this endpoint metadata once routing has chosen the endpoint).
+    /// </summary>
     public static TBuilder RequireSession<TBuilder>(this TBuilder builder) where TBuilder : IEndpointConventionBuilder =>
-        builder.AddEndpointFilter(async (invocation, next) =>
-            invocation.HttpContext.Actor() is null
-                ? Api.ApiResults.Error(CommonErrors.NotSignedIn)
-                : await next(invocation));
+        builder.WithMetadata(RequiresSession.Instance);
 
     /// <summary>The address of the caller, for audit and rate limits.</summary>
     public static string? RemoteAddress(this HttpContext context) => context.Connection.RemoteIpAddress?.ToString();
+}
+
+/// <summary>Endpoint metadata: the endpoint answers only a signed-in caller.</summary>
+public sealed class RequiresSession
+{
+    public static readonly RequiresSession Instance = new();
+
+    private RequiresSession() { }
 }

@@ -51,11 +51,33 @@ public abstract class LeanPathTests<TFactory>(TFactory app) where TFactory : App
     private static async Task AssertSameAsync<T>(OrgstackDbContext db, T expected, string table, string keyColumn, string key) where T : class
     {
         var reader = LeanSql.Reader<T>(db);
-        await using var command = await LeanSql.CommandAsync(db, $"SELECT {reader.Columns("t")} FROM {table} t WHERE t.{keyColumn} = @key", CancellationToken.None);
-        command.Parameter("@key", key);
-        await using var rows = await command.ExecuteReaderAsync();
-        Assert.True(await rows.ReadAsync());
-        var actual = reader.Read(rows, 0);
+        var sql = $"SELECT {reader.Columns("t")} FROM {table} t WHERE t.{keyColumn} = @key";
+        // Both ways a lean statement runs: on the context's connection, and as a read on a kept-open connection (on SQLite,
+        // LeanSqliteReader over the prepared statement).
+        T onContext, asRead;
+        await using (var command = await LeanSql.CommandAsync(db, sql, CancellationToken.None))
+        {
+            command.Parameter("@key", key);
+            await using var rows = await command.ExecuteReaderAsync();
+            Assert.True(await rows.ReadAsync());
+            onContext = reader.Read(rows, 0);
+        }
+        for (var round = 0; round < 2; round++) // the second round runs on the statement prepared by the first
+        {
+            await using var read = await LeanSql.ReadAsync(db, sql, CancellationToken.None);
+            read.Command.Parameter("@key", key);
+            await using var rows = await read.ExecuteReaderAsync(CancellationToken.None);
+            if (db.IsSqlite) Assert.IsType<LeanSqliteReader>(rows);
+            Assert.True(await rows.ReadAsync());
+            asRead = reader.Read(rows, 0);
+            Assert.False(await rows.ReadAsync());
+            AssertSameProperties(db, expected, asRead);
+        }
+        AssertSameProperties(db, expected, onContext);
+    }
+
+    private static void AssertSameProperties<T>(OrgstackDbContext db, T expected, T actual) where T : class
+    {
         var mapped = db.Model.FindEntityType(typeof(T))!.GetProperties().Where(p => p.PropertyInfo is not null).Select(p => p.PropertyInfo!).ToList();
         Assert.Equal(typeof(T).GetProperties(BindingFlags.Public | BindingFlags.Instance).Count(p => p.SetMethod is not null), mapped.Count);
         foreach (var property in mapped)
