@@ -137,7 +137,15 @@ public static class Program
         HttpRequestMessage Api(string path) => new(HttpMethod.Get, api + path) { Headers = { { "authtoken", authtoken } } };
         HttpRequestMessage Bare(string path) => new(HttpMethod.Get, bareAddress + path);
 
-        if (Only?.Contains("diag") == true) await DiagnoseAsync(app.Services, authtoken, seed.OrganizationUid);
+        if (Only?.Contains("diag") == true)
+        {
+            foreach (var (name, message) in new[] { ("api GET organization", Api($"/v3/organizations/{seed.OrganizationUid}")), ("bare no-op", Bare("/noop")) })
+            {
+                using var response = await http.SendAsync(message);
+                Console.WriteLine($"  diag {name}: {(int)response.StatusCode}, chunked {response.Headers.TransferEncodingChunked == true}, content-length {response.Content.Headers.ContentLength?.ToString(Inv) ?? "none"}, headers {string.Join(" ", response.Headers.Select(h => h.Key))} {string.Join(" ", response.Content.Headers.Select(h => h.Key))}");
+            }
+            await DiagnoseAsync(app.Services, authtoken, seed.OrganizationUid);
+        }
         var load = new LoadGenerator(http, workers, TimeSpan.FromSeconds(seconds), TimeSpan.FromSeconds(Math.Max(1, seconds / 3)));
         var org = seed.OrganizationUid;
         // One unmeasured warm-up of every measured path, server and baselines alike, before the first figure: the first

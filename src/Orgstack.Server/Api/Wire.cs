@@ -98,16 +98,30 @@ public static class Wire
         ? "Admins manage users, stacks and settings of the organization."
         : "Members reach only the stacks they were given roles in.";
 
-    /// <summary>A 200 answer written straight to the response by a JSON writer.</summary>
+    /// <summary>
+    /// A small 200 answer written by a JSON writer into a buffer and sent with its Content-Length, in one write that
+    /// Kestrel sends when the request ends: no chunked encoding, so no separate closing chunk (one TCP segment less per
+    /// answer for the server and the client to handle).
+    /// </summary>
     public sealed class Written<T>(T state, Action<System.Text.Json.Utf8JsonWriter, T> write) : IResult
     {
-        public async Task ExecuteAsync(HttpContext http)
+        // One buffer and writer per thread, reused: the answer is built and copied out without an await in between.
+        [ThreadStatic] private static System.Buffers.ArrayBufferWriter<byte>? buffer;
+        [ThreadStatic] private static System.Text.Json.Utf8JsonWriter? writer;
+
+        public Task ExecuteAsync(HttpContext http)
         {
+            var bytes = buffer ??= new System.Buffers.ArrayBufferWriter<byte>(1024);
+            bytes.ResetWrittenCount();
+            var json = writer ??= new System.Text.Json.Utf8JsonWriter(bytes);
+            json.Reset(bytes);
+            write(json, state);
+            json.Flush();
             http.Response.StatusCode = StatusCodes.Status200OK;
             http.Response.ContentType = "application/json; charset=utf-8";
-            await using var json = new System.Text.Json.Utf8JsonWriter(http.Response.BodyWriter);
-            write(json, state);
-            await json.FlushAsync(http.RequestAborted);
+            http.Response.ContentLength = bytes.WrittenCount;
+            System.Buffers.BuffersExtensions.Write(http.Response.BodyWriter, bytes.WrittenSpan);
+            return Task.CompletedTask;
         }
     }
 
