@@ -10,8 +10,18 @@ namespace Orgstack.Core.Organizations;
 /// </summary>
 public static class OrgRoles
 {
-    public static string UidFor(string organizationUid, OrgRole role) =>
-        "blt" + Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes($"{organizationUid}:{role}")))[..16];
+    public static string UidFor(string organizationUid, OrgRole role)
+    {
+        // Derived by a hash, and asked for on every roles answer and for every row of a users page: kept once computed
+        // (a bounded cache; it starts over past 10,000 organizations' roles).
+        if (Derived.TryGetValue((organizationUid, role), out var uid)) return uid;
+        uid = "blt" + Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes($"{organizationUid}:{role}")))[..16];
+        if (Derived.Count >= 10_000) Derived.Clear();
+        Derived.TryAdd((organizationUid, role), uid);
+        return uid;
+    }
+
+    private static readonly System.Collections.Concurrent.ConcurrentDictionary<(string Organization, OrgRole Role), string> Derived = new();
 
     public static string NameOf(OrgRole role) => role switch
     {

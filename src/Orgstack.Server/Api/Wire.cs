@@ -6,7 +6,36 @@ namespace Orgstack.Server.Api;
 /// <summary>Entity → Contentstack wire shapes. Times are ISO 8601 UTC with milliseconds, as the real API writes them.</summary>
 public static class Wire
 {
-    public static string Time(DateTimeOffset value) => value.UtcDateTime.ToString("yyyy-MM-dd'T'HH:mm:ss.fff'Z'", System.Globalization.CultureInfo.InvariantCulture);
+    /// <summary>
+    /// "yyyy-MM-ddTHH:mm:ss.fffZ" in UTC, written digit by digit: a users page writes five times per row, and a custom
+    /// format string is parsed again on every call (a test holds this to the format string's output).
+    /// </summary>
+    public static string Time(DateTimeOffset value) => string.Create(24, value.UtcDateTime, static (span, t) =>
+    {
+        Digits(span, t.Year, 4);
+        span[4] = '-';
+        Digits(span[5..], t.Month, 2);
+        span[7] = '-';
+        Digits(span[8..], t.Day, 2);
+        span[10] = 'T';
+        Digits(span[11..], t.Hour, 2);
+        span[13] = ':';
+        Digits(span[14..], t.Minute, 2);
+        span[16] = ':';
+        Digits(span[17..], t.Second, 2);
+        span[19] = '.';
+        Digits(span[20..], t.Millisecond, 3);
+        span[23] = 'Z';
+    });
+
+    private static void Digits(Span<char> span, int value, int count)
+    {
+        for (var i = count - 1; i >= 0; i--)
+        {
+            span[i] = (char)('0' + value % 10);
+            value /= 10;
+        }
+    }
 
     public static string? Time(DateTimeOffset? value) => value is { } v ? Time(v) : null;
 

@@ -48,3 +48,21 @@ public sealed class WireWriterTests
             Written(json => Wire.WriteRole(json, "bltfedcba9876543210", role, createdAt)));
     }
 }
+
+public sealed class WireTimeTests
+{
+    [Fact]
+    public void Time_IsTheFormatStringsOutput_ForAnyInstantAndOffset()
+    {
+        var random = new Random(7341);
+        var instants = new List<DateTimeOffset>
+        {
+            DateTimeOffset.MinValue.AddHours(14), new(9999, 12, 31, 9, 59, 59, 999, TimeSpan.Zero), DateTimeOffset.UnixEpoch,
+            new(2026, 11, 22, 23, 30, 0, 5, TimeSpan.FromHours(-5)), new(2024, 2, 29, 0, 0, 0, 0, TimeSpan.FromHours(14)),
+        };
+        for (var i = 0; i < 10_000; i++)
+            instants.Add(new DateTimeOffset(random.NextInt64(DateTimeOffset.UnixEpoch.Ticks, new DateTime(2200, 1, 1).Ticks), TimeSpan.FromMinutes(random.Next(-14 * 60, 14 * 60 + 1))));
+        foreach (var instant in instants)
+            Assert.Equal(instant.UtcDateTime.ToString("yyyy-MM-dd'T'HH:mm:ss.fff'Z'", System.Globalization.CultureInfo.InvariantCulture), Wire.Time(instant));
+    }
+}
