@@ -1,6 +1,4 @@
 using System.Diagnostics;
-using System.Net;
-using System.Net.Sockets;
 using Npgsql;
 
 namespace Orgstack.Tests.Support;
@@ -120,7 +118,7 @@ internal static class PgCluster
         await File.WriteAllTextAsync(Path.Combine(pg, "pw"), password + "\n");
         var asRoot = Environment.UserName == "root";
         if (asRoot) await RunAsync("chown", ["-R", "postgres:postgres", pg]);
-        var port = FreePort();
+        var port = TestPorts.Free();
         await RunAsPostgresAsync(asRoot, Path.Combine(binDirectory, "initdb"), ["-D", Path.Combine(pg, "data"), "-U", "postgres", "--pwfile=" + Path.Combine(pg, "pw"),
             "--auth-local=trust", "--auth-host=scram-sha-256", "-E", "UTF8", "--locale=C.UTF-8", "--no-sync"]);
         await RunAsPostgresAsync(asRoot, Path.Combine(binDirectory, "pg_ctl"), ["-D", Path.Combine(pg, "data"), "-l", Path.Combine(pg, "log"), "-w", "-t", "60",
@@ -156,15 +154,6 @@ internal static class PgCluster
         await process.WaitForExitAsync();
         if (process.ExitCode != 0)
             throw new InvalidOperationException($"{program} {string.Join(' ', args)} failed ({process.ExitCode}): {await stderr} {await stdout}");
-    }
-
-    private static int FreePort()
-    {
-        var listener = new TcpListener(IPAddress.Loopback, 0);
-        listener.Start();
-        var port = ((IPEndPoint)listener.LocalEndpoint).Port;
-        listener.Stop();
-        return port;
     }
 }
 
