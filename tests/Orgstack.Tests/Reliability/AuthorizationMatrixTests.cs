@@ -192,8 +192,8 @@ public abstract class AuthorizationMatrixSuite<TFactory>(TFactory app, ITestOutp
     {
         var email = MembersScenario.Unique("target");
         var actor = withStackRole
-            ? await w.App.AddMemberAsync(w.OrgUid, w.Owner, email, "member", w.Stack, "Developer")
-            : await w.App.AddMemberAsync(w.OrgUid, w.Owner, email);
+            ? await w.App.Member(w.OrgUid, email).InviteAndAcceptAsync(w.Owner, w.Stack, "Developer")
+            : await w.App.Member(w.OrgUid, email).InviteAndAcceptAsync(w.Owner);
         var membership = await w.App.MembershipAsync(w.OrgUid, email);
         return (email, actor.UserUid, membership!.Uid);
     }

@@ -83,7 +83,7 @@ public sealed class DatabaseConnectionKillTests : IClassFixture<PgAppFactory>, I
         await nodeA.DbAsync(db => db.Organizations.Where(o => o.Uid == org.Uid).ExecuteUpdateAsync(o => o.SetProperty(x => x.MaxUsers, SeatLimit)));
         var stack = await nodeA.ReliabilityStackAsync(org.Uid, owner);
         var admins = new List<string>();
-        for (var i = 0; i < 3; i++) admins.Add((await nodeA.AddMemberAsync(org.Uid, owner, MembersScenario.Unique("admin"), "admin")).Email);
+        for (var i = 0; i < 3; i++) admins.Add((await nodeA.Member(org.Uid, MembersScenario.Unique("admin"), OrgRole.Admin).InviteAndAcceptAsync(owner)).Email);
         _ = nodeB.Services;
         var nodes = new AppFactory[] { nodeA, nodeB };
         var adminClients = new List<ApiClient>();

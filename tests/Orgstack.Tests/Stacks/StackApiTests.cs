@@ -68,7 +68,7 @@ public sealed class StackApiTests(AppFactory app) : IClassFixture<AppFactory>
     public async Task CreatingAStack_AsMember_Answers403()
     {
         var org = await app.CreateStackOrgAsync();
-        var member = await app.AddMemberAsync(org.Uid, OrgRole.Member);
+        var member = await app.Member(org.Uid).AddAsync();
         var client = await app.ClientForAsync(member);
 
         (await client.PostAsync("/v3/stacks", new { stack = new { name = "Nope" } }, Org(org))).EnsureError(HttpStatusCode.Forbidden);
@@ -138,7 +138,7 @@ public sealed class StackApiTests(AppFactory app) : IClassFixture<AppFactory>
     public async Task FetchingAStack_WithApiKey_AnswersTheStackWithCollaborators()
     {
         var org = await app.CreateStackOrgAsync();
-        var member = await app.AddMemberAsync(org.Uid, OrgRole.Member);
+        var member = await app.Member(org.Uid).AddAsync();
         var stack = await app.CreateStackAsync(org);
         await app.GiveRoleAsync(stack, member, BuiltInRoles.Developer);
         var client = await app.ClientForAsync(member);
@@ -167,8 +167,8 @@ public sealed class StackApiTests(AppFactory app) : IClassFixture<AppFactory>
     public async Task StackUsers_ListsTheOwnerAndEverybodyWithARole()
     {
         var org = await app.CreateStackOrgAsync();
-        var member = await app.AddMemberAsync(org.Uid, OrgRole.Member);
-        await app.AddMemberAsync(org.Uid, OrgRole.Member);
+        var member = await app.Member(org.Uid).AddAsync();
+        await app.Member(org.Uid).AddAsync();
         var stack = await app.CreateStackAsync(org);
         await app.GiveRoleAsync(stack, member, BuiltInRoles.ContentManager);
         var client = await app.ClientForAsync(org.Owner);
@@ -211,8 +211,8 @@ public sealed class StackApiTests(AppFactory app) : IClassFixture<AppFactory>
     {
         var org = await app.CreateStackOrgAsync();
         var other = await app.CreateStackOrgAsync("Other");
-        var member = await app.AddMemberAsync(org.Uid, OrgRole.Member);
-        var inOther = await app.AddMemberAsync(other.Uid, OrgRole.Member, member.Email);
+        var member = await app.Member(org.Uid).AddAsync();
+        var inOther = await app.Member(other.Uid, member.Email).AddAsync();
         var shared = await app.CreateStackAsync(org, name: "Shared");
         await app.CreateStackAsync(org, name: "Hidden");
         var elsewhere = await app.CreateStackAsync(other, name: "Elsewhere");
@@ -245,8 +245,8 @@ public sealed class StackApiTests(AppFactory app) : IClassFixture<AppFactory>
     public async Task OrganizationStacks_AsAdmin_ListsEveryStackWithOwnerAndUserCount_Paged()
     {
         var org = await app.CreateStackOrgAsync();
-        var admin = await app.AddMemberAsync(org.Uid, OrgRole.Admin);
-        var member = await app.AddMemberAsync(org.Uid, OrgRole.Member);
+        var admin = await app.Member(org.Uid, OrgRole.Admin).AddAsync();
+        var member = await app.Member(org.Uid).AddAsync();
         var alpha = await app.CreateStackAsync(org, name: "Alpha");
         await app.CreateStackAsync(org, name: "Beta");
         await app.CreateStackAsync(org, admin, name: "Gamma");
@@ -278,7 +278,7 @@ public sealed class StackApiTests(AppFactory app) : IClassFixture<AppFactory>
     {
         var org = await app.CreateStackOrgAsync();
         var other = await app.CreateStackOrgAsync("Other");
-        var member = await app.AddMemberAsync(org.Uid, OrgRole.Member);
+        var member = await app.Member(org.Uid).AddAsync();
 
         (await (await app.ClientForAsync(member)).GetAsync($"/v3/organizations/{org.Uid}/stacks")).EnsureError(HttpStatusCode.Forbidden);
         (await (await app.ClientForAsync(other.Owner)).GetAsync($"/v3/organizations/{org.Uid}/stacks")).EnsureError(HttpStatusCode.NotFound);
@@ -289,7 +289,7 @@ public sealed class StackApiTests(AppFactory app) : IClassFixture<AppFactory>
     public async Task OrgAdmin_WithoutAStackRole_SeesTheStackButCannotFetchItOrItsRolesOrUsers()
     {
         var org = await app.CreateStackOrgAsync();
-        var admin = await app.AddMemberAsync(org.Uid, OrgRole.Admin);
+        var admin = await app.Member(org.Uid, OrgRole.Admin).AddAsync();
         var stack = await app.CreateStackAsync(org);
         var client = await app.ClientForAsync(admin);
 
@@ -330,7 +330,7 @@ public sealed class StackApiTests(AppFactory app) : IClassFixture<AppFactory>
     {
         var org = await app.CreateStackOrgAsync();
         var stack = await app.CreateStackAsync(org);
-        var member = await app.AddMemberAsync(org.Uid, OrgRole.Member);
+        var member = await app.Member(org.Uid).AddAsync();
         await app.GiveRoleAsync(stack, member, BuiltInRoles.Admin);
         var owner = await app.ClientForAsync(org.Owner);
 

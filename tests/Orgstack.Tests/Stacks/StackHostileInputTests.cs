@@ -31,7 +31,7 @@ public sealed class StackHostileInputTests(AppFactory app) : IClassFixture<AppFa
     public async Task HostileBodies_OnEveryWriteEndpoint_NeverAnswer5xx_AndChangeNothing()
     {
         var org = await app.CreateStackOrgAsync();
-        var member = await app.AddMemberAsync(org.Uid, OrgRole.Member);
+        var member = await app.Member(org.Uid).AddAsync();
         var stack = await app.CreateStackAsync(org);
         await app.GiveRoleAsync(stack, member, BuiltInRoles.Developer);
         var builtin = await app.RoleAsync(stack, BuiltInRoles.Admin);

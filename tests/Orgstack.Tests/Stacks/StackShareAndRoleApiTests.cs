@@ -14,7 +14,7 @@ public sealed class StackShareAndRoleApiTests(AppFactory app) : IClassFixture<Ap
     public async Task SharingAStack_WithAMember_GivesThemAccess_AndUnsharingTakesItAwayImmediately()
     {
         var org = await app.CreateStackOrgAsync();
-        var member = await app.AddMemberAsync(org.Uid, OrgRole.Member);
+        var member = await app.Member(org.Uid).AddAsync();
         var stack = await app.CreateStackAsync(org);
         var developer = await app.RoleAsync(stack, BuiltInRoles.Developer);
         var owner = await app.ClientForAsync(org.Owner);
@@ -43,7 +43,7 @@ public sealed class StackShareAndRoleApiTests(AppFactory app) : IClassFixture<Ap
     {
         var org = await app.CreateStackOrgAsync();
         var other = await app.CreateStackOrgAsync("Other");
-        var member = await app.AddMemberAsync(org.Uid, OrgRole.Member);
+        var member = await app.Member(org.Uid).AddAsync();
         var stack = await app.CreateStackAsync(org);
         var owner = await app.ClientForAsync(org.Owner);
 
@@ -82,7 +82,7 @@ public sealed class StackShareAndRoleApiTests(AppFactory app) : IClassFixture<Ap
     public async Task SettingUserRoles_ReplacesThem_AndAnswersTheAppliedRoles()
     {
         var org = await app.CreateStackOrgAsync();
-        var member = await app.AddMemberAsync(org.Uid, OrgRole.Member);
+        var member = await app.Member(org.Uid).AddAsync();
         var stack = await app.CreateStackAsync(org);
         await app.GiveRoleAsync(stack, member, BuiltInRoles.Developer);
         var manager = await app.RoleAsync(stack, BuiltInRoles.ContentManager);
@@ -105,7 +105,7 @@ public sealed class StackShareAndRoleApiTests(AppFactory app) : IClassFixture<Ap
     public async Task ListingRoles_AnswersBuiltInsWithStackAndUsers_AndRulesOnlyWhenAsked()
     {
         var org = await app.CreateStackOrgAsync();
-        var member = await app.AddMemberAsync(org.Uid, OrgRole.Member);
+        var member = await app.Member(org.Uid).AddAsync();
         var stack = await app.CreateStackAsync(org);
         await app.GiveRoleAsync(stack, member, BuiltInRoles.Developer);
         var client = await app.ClientForAsync(member);
@@ -175,7 +175,7 @@ public sealed class StackShareAndRoleApiTests(AppFactory app) : IClassFixture<Ap
     public async Task DeletingACustomRole_HeldByAUser_Answers409WithTheCount()
     {
         var org = await app.CreateStackOrgAsync();
-        var member = await app.AddMemberAsync(org.Uid, OrgRole.Member);
+        var member = await app.Member(org.Uid).AddAsync();
         var stack = await app.CreateStackAsync(org);
         var client = await app.ClientForAsync(org.Owner);
         var uid = (await client.PostAsync("/v3/roles", new { role = new { name = "Held", rules = StackScenario.BranchRules() } }, StackScenario.ApiKey(stack)))
@@ -223,7 +223,7 @@ public sealed class StackShareAndRoleApiTests(AppFactory app) : IClassFixture<Ap
     public async Task RoleEndpoints_AsDeveloper_ReadButCannotWrite()
     {
         var org = await app.CreateStackOrgAsync();
-        var member = await app.AddMemberAsync(org.Uid, OrgRole.Member);
+        var member = await app.Member(org.Uid).AddAsync();
         var stack = await app.CreateStackAsync(org);
         await app.GiveRoleAsync(stack, member, BuiltInRoles.Developer);
         var client = await app.ClientForAsync(member);
@@ -238,7 +238,7 @@ public sealed class StackShareAndRoleApiTests(AppFactory app) : IClassFixture<Ap
     public async Task StackChanges_ThroughTheApi_WriteAuditEventsNamingTheActor()
     {
         var org = await app.CreateStackOrgAsync();
-        var member = await app.AddMemberAsync(org.Uid, OrgRole.Member);
+        var member = await app.Member(org.Uid).AddAsync();
         var client = await app.ClientForAsync(org.Owner);
         var apiKey = (await client.PostAsync("/v3/stacks", new { stack = new { name = "Audited" } }, new Dictionary<string, string> { ["organization_uid"] = org.Uid }))
             .EnsureStatus(HttpStatusCode.Created).Json["stack"]!["api_key"]!.GetValue<string>();

@@ -95,19 +95,6 @@ public static class MembersScenario
         return Uri.UnescapeDataString(match.Groups[1].Value);
     }
 
-    /// <summary>Invites an address and accepts as a new account; returns the member's actor.</summary>
-    public static async Task<Actor> AddMemberAsync(this WebApplicationFactory<Program> app, string organizationUid, Actor inviter, string email,
-        string role = "member", TestStack? stack = null, params string[] stackRoles)
-    {
-        var outcome = await app.InviteAsync(organizationUid, inviter, Invitee(email, role, stack, stackRoles));
-        Assert.Null(outcome[0].Error);
-        var token = await app.LatestTokenAsync(email);
-        var accepted = await app.RunAsync<AcceptInvitation, AcceptInvitation.Accepted>(u =>
-            u.HandleAsync(new AcceptInvitation.Request(token, "Mia", "Member", Scenario.Password), null, CancellationToken.None));
-        Assert.True(accepted.IsSuccess, accepted.Error?.Message);
-        return await app.ActorAsync(email);
-    }
-
     public static Task<Membership?> MembershipAsync(this WebApplicationFactory<Program> app, string organizationUid, string email) =>
         app.DbAsync(db => db.Memberships.AsNoTracking().FirstOrDefaultAsync(m => m.OrganizationUid == organizationUid && m.Email == email));
 
