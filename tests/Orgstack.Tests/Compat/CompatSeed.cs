@@ -16,15 +16,11 @@ namespace Orgstack.Tests.Compat;
 /// </summary>
 public static class CompatSeed
 {
-    public static readonly string[] BuiltInStackRoles = ["Admin", "Developer", "Content Manager"];
-
     public sealed record Org(string Uid, string Name, string OwnerEmail, string OwnerUid, string Tag)
     {
         /// <summary>A fresh address unique to this test.</summary>
         public string Email(string local) => $"{local}.{Tag}@compat.example.test";
     }
-
-    public sealed record SeededStack(string Uid, string ApiKey, string Name, IReadOnlyDictionary<string, string> RoleUids);
 
     public static async Task<Org> NewOrganizationAsync(this AppFactory app, string name, string? ownerEmail = null)
     {
@@ -67,29 +63,5 @@ public static class CompatSeed
     }
 
     /// <summary>A stack owned by the organization's Owner, with the built-in roles Admin, Developer, Content Manager.</summary>
-    public static async Task<SeededStack> AddStackAsync(this AppFactory app, Org org, string name)
-    {
-        await using var scope = app.Scope();
-        var db = scope.ServiceProvider.GetRequiredService<OrgstackDbContext>();
-        var now = scope.ServiceProvider.GetRequiredService<TimeProvider>().GetUtcNow();
-        var stack = new Stack
-        {
-            Uid = Ids.New(), ApiKey = Ids.New(), OrganizationUid = org.Uid, Name = name, OwnerUserUid = org.OwnerUid,
-            CreatedAt = now, UpdatedAt = now,
-        };
-        db.Stacks.Add(stack);
-        var roles = new Dictionary<string, string>();
-        foreach (var roleName in BuiltInStackRoles)
-        {
-            var role = new StackRole
-            {
-                Uid = Ids.New(), StackUid = stack.Uid, Name = roleName, BuiltIn = true, CreatedByUserUid = org.OwnerUid,
-                CreatedAt = now, UpdatedAt = now,
-            };
-            db.StackRoles.Add(role);
-            roles[roleName] = role.Uid;
-        }
-        await db.SaveChangesAsync();
-        return new SeededStack(stack.Uid, stack.ApiKey, name, roles);
-    }
+    public static Task<TestStack> AddStackAsync(this AppFactory app, Org org, string name) => app.CreateStackAsync(org.Uid, org.OwnerUid, name);
 }

@@ -118,7 +118,7 @@ public sealed class SdkCompatTests(CompatServer server, ITestOutputHelper output
         {
             ["ORGSTACK_INVITEES"] = string.Join(',', invitees),
             ["ORGSTACK_STACK_API_KEY"] = stack.ApiKey,
-            ["ORGSTACK_STACK_ROLE_UID"] = stack.RoleUids["Developer"],
+            ["ORGSTACK_STACK_ROLE_UID"] = stack.Roles["Developer"],
             ["ORGSTACK_MEMBER_EMAIL"] = member.Email,
         });
 
@@ -128,7 +128,7 @@ public sealed class SdkCompatTests(CompatServer server, ITestOutputHelper output
             Assert.Equal(invitees.Order(), pending.Select(m => m.Email).Order());
             Assert.Equal(OrgRole.Admin, pending.Single(m => m.Email == invitees[0]).Role);
             Assert.Equal(OrgRole.Member, pending.Single(m => m.Email == invitees[1]).Role);
-            var withStackRoles = await db.StackRoleAssignments.Where(a => a.StackUid == stack.Uid && a.RoleUid == stack.RoleUids["Developer"])
+            var withStackRoles = await db.StackRoleAssignments.Where(a => a.StackUid == stack.Uid && a.RoleUid == stack.Roles["Developer"])
                 .Select(a => a.MembershipUid).ToListAsync();
             Assert.Equal(new[] { invitees[0], invitees[2] }.Order(),
                 pending.Where(m => withStackRoles.Contains(m.Uid)).Select(m => m.Email).Order());
@@ -207,7 +207,7 @@ public sealed class SdkCompatTests(CompatServer server, ITestOutputHelper output
                                                  join s in db.Stacks on r.StackUid equals s.Uid
                                                  where s.OrganizationUid == org.Uid
                                                  select r.Name).ToListAsync());
-        Assert.Equal(CompatSeed.BuiltInStackRoles.Order(), names.Order());
+        Assert.Equal(MembersScenario.BuiltInStackRoles.Order(), names.Order());
     }
 
     [Fact]

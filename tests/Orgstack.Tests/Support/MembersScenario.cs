@@ -46,6 +46,9 @@ public static class MembersScenario
         return (org, await app.ActorAsync(ownerEmail));
     }
 
+    public static readonly string[] BuiltInStackRoles = ["Admin", "Developer", "Content Manager"];
+
+    /// <summary>A stack written directly to the database with the built-in roles Admin, Developer and Content Manager.</summary>
     public static async Task<TestStack> CreateStackAsync(this WebApplicationFactory<Program> app, string organizationUid, string ownerUserUid, string name = "Website")
     {
         return await app.DbAsync(async db =>
@@ -54,9 +57,9 @@ public static class MembersScenario
             var stack = new Stack { Uid = Ids.New(), ApiKey = Ids.New(), OrganizationUid = organizationUid, Name = name, OwnerUserUid = ownerUserUid, CreatedAt = now, UpdatedAt = now };
             db.Stacks.Add(stack);
             var roles = new Dictionary<string, string>();
-            foreach (var roleName in new[] { "Admin", "Developer", "Content Manager" })
+            foreach (var roleName in BuiltInStackRoles)
             {
-                var role = new StackRole { Uid = Ids.New(), StackUid = stack.Uid, Name = roleName, BuiltIn = true, CreatedAt = now, UpdatedAt = now };
+                var role = new StackRole { Uid = Ids.New(), StackUid = stack.Uid, Name = roleName, BuiltIn = true, CreatedByUserUid = ownerUserUid, CreatedAt = now, UpdatedAt = now };
                 db.StackRoles.Add(role);
                 roles[roleName] = role.Uid;
             }
