@@ -39,7 +39,7 @@ public sealed class AdminResetTests : IClassFixture<SecurityAppFactory>
         Assert.Null(blocked["user"]);
         Assert.Single(await app.AuditAsync("force_password_reset", member.UserUid));
 
-        var token = await app.TokenFromMailAsync(member.Email, "password_reset_forced");
+        var token = await app.LatestTokenAsync(member.Email, "password_reset_forced");
         (await app.Client().PostAsync("/v3/user/reset_password", new { user = new { reset_password_token = token, password = "a brand new passphrase", password_confirmation = "a brand new passphrase" } }))
             .EnsureStatus(HttpStatusCode.OK);
         await app.Client().LoginAsync(member.Email, "a brand new passphrase");
@@ -84,7 +84,7 @@ public sealed class AdminResetTests : IClassFixture<SecurityAppFactory>
         app.Clock.Advance(TimeSpan.FromSeconds(30));
 
         (await admin.PostAsync($"/v3/organizations/{org.Uid}/users/reset_mfa", new { users = new[] { member.Email } })).EnsureStatus(HttpStatusCode.OK);
-        var token = await app.TokenFromMailAsync(member.Email, "mfa_reset");
+        var token = await app.LatestTokenAsync(member.Email, "mfa_reset");
         (await app.Client().PostAsync("/v3/user/two_factor/reset", new { token, password = "not the password" })).EnsureError(HttpStatusCode.UnprocessableEntity);
         (await app.Client().PostAsync("/v3/user/two_factor/reset", new { token, password = Scenario.Password })).EnsureStatus(HttpStatusCode.OK);
 
@@ -110,7 +110,7 @@ public sealed class AdminResetTests : IClassFixture<SecurityAppFactory>
         var (org, admin, member, memberClient) = await OrgWithMemberAsync("mfa-expiry");
         await memberClient.EnrollTotpAsync(app.Clock);
         (await admin.PostAsync($"/v3/organizations/{org.Uid}/users/reset_mfa", new { users = new[] { member.UserUid } })).EnsureStatus(HttpStatusCode.OK);
-        var token = await app.TokenFromMailAsync(member.Email, "mfa_reset");
+        var token = await app.LatestTokenAsync(member.Email, "mfa_reset");
 
         app.Clock.Advance(TimeSpan.FromMinutes(16));
 

@@ -27,7 +27,7 @@ public sealed class LockoutTests : IClassFixture<SecurityAppFactory>
         var right = await client.SignInAsync(email, Scenario.Password);
         Assert.Equal(104, right.EnsureError(HttpStatusCode.UnprocessableEntity)["error_code"]!.GetValue<int>());
         Assert.Single(await app.AuditAsync("locked", user.Uid));
-        Assert.Single(await app.MailsAsync(email, "account_locked"));
+        Assert.Single(await app.MailsToAsync(email, "account_locked"));
     }
 
     [Fact]
@@ -194,7 +194,7 @@ public sealed class LockoutTests : IClassFixture<SecurityAppFactory>
         Assert.Equal(["done", "done", "unchanged", "not_found"], users.Select(u => u!["status"]!.GetValue<string>()));
         await app.Client().LoginAsync(lockedA.Email, Scenario.Password);
         await app.Client().LoginAsync(lockedB.Email, Scenario.Password);
-        Assert.Single(await app.MailsAsync(lockedA.Email, "account_unlocked"));
+        Assert.Single(await app.MailsToAsync(lockedA.Email, "account_unlocked"));
         Assert.Single(await app.AuditAsync("unlock", lockedB.UserUid));
         Assert.Empty(await app.AuditAsync("unlock", notLocked.UserUid));
     }

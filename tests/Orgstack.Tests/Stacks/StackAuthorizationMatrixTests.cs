@@ -73,7 +73,7 @@ public sealed class StackAuthorizationMatrixTests(AppFactory app) : IClassFixtur
         };
         if (caller == Caller.MemberWithStackAdminRole) await app.GiveRoleAsync(stack, person!, BuiltInRoles.Admin);
         if (caller == Caller.MemberWithDeveloperRole) await app.GiveRoleAsync(stack, person!, BuiltInRoles.Developer);
-        var client = person is null ? app.Client() : await app.ClientForAsync(person);
+        var client = person is null ? app.Client() : await app.SignedInAsync(person.Email);
         var key = StackScenario.ApiKey(stack);
 
         var response = endpoint switch

@@ -42,20 +42,6 @@ public static class AccountsScenario
     public static Task<User> UserAsync(this AppFactory app, string email) =>
         app.WithDbAsync(db => db.Users.AsNoTracking().FirstAsync(u => u.Email == Emails.Normalize(email)));
 
-    public static Task<List<OutboxMessage>> MailsAsync(this AppFactory app, string email, string? kind = null) =>
-        app.WithDbAsync(db => db.OutboxMessages.AsNoTracking()
-            .Where(m => m.ToAddress == Emails.Normalize(email) && (kind == null || m.Kind == kind)).OrderBy(m => m.Id).ToListAsync());
-
-    /// <summary>The token of the newest link of that kind mailed to the address, as the user would copy it.</summary>
-    public static async Task<string> TokenFromMailAsync(this AppFactory app, string email, string kind)
-    {
-        var mails = await app.MailsAsync(email, kind);
-        Assert.NotEmpty(mails);
-        var match = Regex.Match(mails[^1].TextBody, "token=([A-Za-z0-9_-]+)");
-        Assert.True(match.Success, "no token link in: " + mails[^1].TextBody);
-        return match.Groups[1].Value;
-    }
-
     public static Task<List<Orgstack.Core.Audit.AuditEvent>> AuditAsync(this AppFactory app, string eventType, string targetUid) =>
         app.WithDbAsync(db => db.AuditEvents.AsNoTracking().Where(e => e.EventType == eventType && e.TargetUid == targetUid).ToListAsync());
 

@@ -80,8 +80,9 @@ public static class MembersScenario
     public static InviteMembers.Invitee Invitee(string email, string role = "member", TestStack? stack = null, params string[] stackRoles) =>
         new(email, [role], stack is null ? null : new Dictionary<string, IReadOnlyList<string>> { [stack.ApiKey] = stackRoles.Select(r => stack.Roles[r]).ToList() });
 
+    /// <summary>The mails to an address (of one kind, if given), oldest first.</summary>
     public static Task<List<OutboxMessage>> MailsToAsync(this WebApplicationFactory<Program> app, string to, string? kind = null) =>
-        app.DbAsync(db => db.OutboxMessages.AsNoTracking().Where(m => m.ToAddress == to && (kind == null || m.Kind == kind)).OrderBy(m => m.Id).ToListAsync());
+        app.DbAsync(db => db.OutboxMessages.AsNoTracking().Where(m => m.ToAddress == Emails.Normalize(to) && (kind == null || m.Kind == kind)).OrderBy(m => m.Id).ToListAsync());
 
     /// <summary>The token of the newest mail of that kind to that address, read from its link.</summary>
     public static async Task<string> LatestTokenAsync(this WebApplicationFactory<Program> app, string to, string kind = "invitation")

@@ -57,13 +57,6 @@ public static class StackScenario
         });
     }
 
-    public static async Task<ApiClient> ClientForAsync(this AppFactory app, Person person)
-    {
-        var client = app.Client();
-        await client.LoginAsync(person.Email, Scenario.Password);
-        return client;
-    }
-
     /// <summary>The smallest valid rules of a custom role: read access to the main branch.</summary>
     public const string BranchRulesJson = """[{"module":"branch","branches":["main"],"acl":{"read":true}}]""";
 
