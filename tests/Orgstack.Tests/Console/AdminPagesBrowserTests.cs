@@ -166,7 +166,7 @@ public sealed class AdminPagesBrowserTests(Browser browser, KestrelApp app) : IC
             session.Page.GetByRole(AriaRole.Link, new() { Name = "Export CSV" }).ClickAsync());
         Assert.StartsWith($"users-{org.Uid}-", download.SuggestedFilename);
         var path = await download.PathAsync();
-        var rows = ParseCsv(await File.ReadAllTextAsync(path!, Encoding.UTF8));
+        var rows = CsvReader.Parse(await File.ReadAllTextAsync(path!, Encoding.UTF8));
 
         Assert.Equal("Email", rows[0][0]);
         Assert.Equal(4, rows.Count);
@@ -285,7 +285,7 @@ public sealed class AdminPagesBrowserTests(Browser browser, KestrelApp app) : IC
 
         var download = await session.Page.RunAndWaitForDownloadAsync(() =>
             session.Page.GetByRole(AriaRole.Link, new() { Name = "Export CSV" }).ClickAsync());
-        var rows = ParseCsv(await File.ReadAllTextAsync((await download.PathAsync())!, Encoding.UTF8));
+        var rows = CsvReader.Parse(await File.ReadAllTextAsync((await download.PathAsync())!, Encoding.UTF8));
         Assert.Equal(["Time", "User", "Module", "Action", "Target Type", "Target", "Target UID", "IP Address", "Details"], rows[0]);
         var row = Assert.Single(rows.Skip(1));
         Assert.Equal("unlock", row[3]);
@@ -357,35 +357,5 @@ public sealed class AdminPagesBrowserTests(Browser browser, KestrelApp app) : IC
         await member.SignInAsync("member-invitepost@example.test");
         foreach (var page in new[] { "/users/invite", "/plan", "/audit-log", "/users?handler=export", "/stacks" })
             Assert.Equal(System.Net.HttpStatusCode.Forbidden, (await member.GetAsync($"/o/{org.Uid}{page}")).StatusCode);
-    }
-
-    /// <summary>An RFC 4180 reader: quoted fields, doubled quotes, CRLF records.</summary>
-    private static List<List<string>> ParseCsv(string text)
-    {
-        var rows = new List<List<string>>();
-        var row = new List<string>();
-        var field = new StringBuilder();
-        var quoted = false;
-        for (var i = 0; i < text.Length; i++)
-        {
-            var c = text[i];
-            if (quoted)
-            {
-                if (c == '"' && i + 1 < text.Length && text[i + 1] == '"') { field.Append('"'); i++; }
-                else if (c == '"') quoted = false;
-                else field.Append(c);
-            }
-            else if (c == '"') quoted = true;
-            else if (c == ',') { row.Add(field.ToString()); field.Clear(); }
-            else if (c == '\r' && i + 1 < text.Length && text[i + 1] == '\n')
-            {
-                row.Add(field.ToString()); field.Clear();
-                rows.Add(row); row = [];
-                i++;
-            }
-            else field.Append(c);
-        }
-        if (field.Length > 0 || row.Count > 0) { row.Add(field.ToString()); rows.Add(row); }
-        return rows;
     }
 }
