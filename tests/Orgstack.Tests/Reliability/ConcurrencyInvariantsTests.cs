@@ -34,8 +34,7 @@ public sealed class ConcurrencyInvariantsTests : IClassFixture<PgAppFactory>, ID
         Directory.CreateDirectory(drop);
         nodeA.Settings["Orgstack:Mail:DropDirectory"] = drop;
         nodeB.Settings["Orgstack:Mail:DropDirectory"] = drop;
-        nodeB.Settings["Orgstack:Database:Provider"] = "postgres";
-        nodeB.Settings["Orgstack:Database:ConnectionString"] = nodeA.ConnectionString;
+        nodeB.OnPostgres(nodeA.ConnectionString);
         foreach (var node in new AppFactory[] { nodeA, nodeB })
         {
             node.Settings["Orgstack:RateLimits:Enabled"] = "false";

@@ -43,8 +43,7 @@ public sealed class DatabaseConnectionKillTests : IClassFixture<PgAppFactory>, I
         readerConnection = new NpgsqlConnectionStringBuilder(nodeA.ConnectionString) { ApplicationName = "orgstack-test-reader", MaxPoolSize = 10 }.ToString();
         foreach (var node in new AppFactory[] { nodeA, nodeB })
         {
-            node.Settings["Orgstack:Database:Provider"] = "postgres";
-            node.Settings["Orgstack:Database:ConnectionString"] = nodes;
+            node.OnPostgres(nodes);
             node.Settings["Orgstack:Mail:DropDirectory"] = drop;
             node.Settings["Orgstack:Mail:PollMilliseconds"] = "50";
             node.Settings["Orgstack:RateLimits:Enabled"] = "false";

@@ -167,13 +167,23 @@ public sealed class PgAppFactory : AppFactory, IAsyncLifetime
     async Task IAsyncLifetime.InitializeAsync()
     {
         await pg.InitializeAsync();
-        Settings["Orgstack:Database:Provider"] = "postgres";
-        Settings["Orgstack:Database:ConnectionString"] = pg.ConnectionString;
+        this.OnPostgres(pg.ConnectionString);
     }
 
     async Task IAsyncLifetime.DisposeAsync()
     {
         await base.DisposeAsync();
         await pg.DisposeAsync();
+    }
+}
+
+public static class PgNodes
+{
+    /// <summary>Puts a node on a PostgreSQL database (a PgServer's, or another node's); answers the node.</summary>
+    public static T OnPostgres<T>(this T node, string connectionString) where T : AppFactory
+    {
+        node.Settings["Orgstack:Database:Provider"] = "postgres";
+        node.Settings["Orgstack:Database:ConnectionString"] = connectionString;
+        return node;
     }
 }
