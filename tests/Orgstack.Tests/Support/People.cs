@@ -111,7 +111,7 @@ public sealed class MemberBuilder(WebApplicationFactory<Program> app, string org
         var accepted = await app.RunAsync<AcceptInvitation, AcceptInvitation.Accepted>(u =>
             u.HandleAsync(new AcceptInvitation.Request(token, firstName, lastName, Scenario.Password), null, CancellationToken.None));
         Assert.True(accepted.IsSuccess, accepted.Error?.Message);
-        var membership = await app.MembershipAsync(organizationUid, email);
+        var membership = await app.MembershipAsync(organizationUid, Emails.Normalize(email));
         return new Person(membership!.UserUid!, membership.Email, membership.Uid, membership.Role);
     }
 }
