@@ -22,7 +22,7 @@ public abstract class LeanPathTests<TFactory>(TFactory app) where TFactory : App
         var org = await app.CreateOrganizationAsync("Lean Readers", $"lean-{Guid.NewGuid():n}@example.test");
         var ownerUid = await app.OwnerUidAsync(org.Uid);
         var at = DateTimeOffset.UtcNow.AddDays(-3);
-        var bob = await app.AddMemberAsync(org.Uid, $"bob-{Guid.NewGuid():n}@example.test", OrgRole.Admin, "Bob", "Ünïcode \"Q\"", ownerUid, lastLoginAt: at);
+        var bob = await app.Member(org.Uid, $"bob-{Guid.NewGuid():n}@example.test", OrgRole.Admin).Named("Bob", "Ünïcode \"Q\"").InvitedBy(ownerUid).LastLogin(at).AddAsync();
         await using (var scope = app.Scope())
         {
             var db = scope.ServiceProvider.GetRequiredService<OrgstackDbContext>();
@@ -174,10 +174,9 @@ public abstract class LeanPathTests<TFactory>(TFactory app) where TFactory : App
         var org = await app.CreateOrganizationAsync("Lean Pages", ownerEmail);
         var ownerUid = await app.OwnerUidAsync(org.Uid);
         var now = DateTimeOffset.UtcNow;
-        var people = new List<OpsScenario.Person>();
+        var people = new List<Person>();
         for (var i = 0; i < 5; i++)
-            people.Add(await app.AddMemberAsync(org.Uid, $"p{i}-{Guid.NewGuid():n}@example.test", OrgRole.Member, $"P{i}", "", ownerUid,
-                lastLoginAt: i < 3 ? now.AddHours(-i).AddTicks(-i * 37) : null));
+            people.Add(await app.Member(org.Uid, $"p{i}-{Guid.NewGuid():n}@example.test").Named($"P{i}", "").InvitedBy(ownerUid).LastLogin(i < 3 ? now.AddHours(-i).AddTicks(-i * 37) : null).AddAsync());
         var (stack, role) = await app.AddStackAsync(org.Uid, "Lean Stack", ownerUid);
         await app.AssignStackRoleAsync(stack, people[1].MembershipUid, role);
         var client = app.Client();
