@@ -12,12 +12,12 @@ public sealed class AdminResetTests : IClassFixture<SecurityAppFactory>
 
     public AdminResetTests(SecurityAppFactory app) => this.app = app;
 
-    private async Task<(Organization Org, ApiClient Admin, User Member, ApiClient MemberClient)> OrgWithMemberAsync(string prefix)
+    private async Task<(Organization Org, ApiClient Admin, Person Member, ApiClient MemberClient)> OrgWithMemberAsync(string prefix)
     {
         var owner = AccountsScenario.UniqueEmail(prefix + "-owner");
         var org = await app.CreateOrganizationAsync("Reset Co", owner);
-        var admin = await app.AddAccountMemberAsync(org.Uid, AccountsScenario.UniqueEmail(prefix + "-admin"), OrgRole.Admin);
-        var member = await app.AddAccountMemberAsync(org.Uid, AccountsScenario.UniqueEmail(prefix + "-member"));
+        var admin = await app.Member(org.Uid, AccountsScenario.UniqueEmail(prefix + "-admin"), OrgRole.Admin).AddAsync();
+        var member = await app.Member(org.Uid, AccountsScenario.UniqueEmail(prefix + "-member")).AddAsync();
         var adminClient = app.Client();
         await adminClient.LoginAsync(admin.Email, Scenario.Password);
         var memberClient = app.Client();
@@ -37,9 +37,9 @@ public sealed class AdminResetTests : IClassFixture<SecurityAppFactory>
         var blocked = (await app.Client().SignInAsync(member.Email, Scenario.Password)).EnsureError(HttpStatusCode.Forbidden);
         Assert.Equal(160, blocked["error_code"]!.GetValue<int>());
         Assert.Null(blocked["user"]);
-        Assert.Single(await app.AuditAsync("force_password_reset", member.Uid));
+        Assert.Single(await app.AuditAsync("force_password_reset", member.UserUid));
 
-        var token = await app.TokenFromMailAsync(member.Email, "password_reset_forced");
+        var token = await app.LatestTokenAsync(member.Email, "password_reset_forced");
         (await app.Client().PostAsync("/v3/user/reset_password", new { user = new { reset_password_token = token, password = "a brand new passphrase", password_confirmation = "a brand new passphrase" } }))
             .EnsureStatus(HttpStatusCode.OK);
         await app.Client().LoginAsync(member.Email, "a brand new passphrase");
@@ -51,7 +51,7 @@ public sealed class AdminResetTests : IClassFixture<SecurityAppFactory>
     {
         var owner = AccountsScenario.UniqueEmail("owner-target");
         var org = await app.CreateOrganizationAsync("Owner Co", owner);
-        var admin = await app.AddAccountMemberAsync(org.Uid, AccountsScenario.UniqueEmail("admin"), OrgRole.Admin);
+        var admin = await app.Member(org.Uid, AccountsScenario.UniqueEmail("admin"), OrgRole.Admin).AddAsync();
         var client = app.Client();
         await client.LoginAsync(admin.Email, Scenario.Password);
 
@@ -68,12 +68,12 @@ public sealed class AdminResetTests : IClassFixture<SecurityAppFactory>
         var second = app.Client();
         await second.LoginAsync(member.Email, Scenario.Password);
 
-        (await admin.PostAsync($"/v3/organizations/{org.Uid}/users/sign_out", new { users = new[] { member.Uid } })).EnsureStatus(HttpStatusCode.OK);
+        (await admin.PostAsync($"/v3/organizations/{org.Uid}/users/sign_out", new { users = new[] { member.UserUid } })).EnsureStatus(HttpStatusCode.OK);
 
         (await memberClient.GetAsync("/v3/user")).EnsureError(HttpStatusCode.Unauthorized);
         (await second.GetAsync("/v3/user")).EnsureError(HttpStatusCode.Unauthorized);
         (await admin.GetAsync("/v3/user")).EnsureStatus(HttpStatusCode.OK);
-        Assert.Single(await app.AuditAsync("force_sign_out", member.Uid));
+        Assert.Single(await app.AuditAsync("force_sign_out", member.UserUid));
     }
 
     [Fact]
@@ -84,7 +84,7 @@ public sealed class AdminResetTests : IClassFixture<SecurityAppFactory>
         app.Clock.Advance(TimeSpan.FromSeconds(30));
 
         (await admin.PostAsync($"/v3/organizations/{org.Uid}/users/reset_mfa", new { users = new[] { member.Email } })).EnsureStatus(HttpStatusCode.OK);
-        var token = await app.TokenFromMailAsync(member.Email, "mfa_reset");
+        var token = await app.LatestTokenAsync(member.Email, "mfa_reset");
         (await app.Client().PostAsync("/v3/user/two_factor/reset", new { token, password = "not the password" })).EnsureError(HttpStatusCode.UnprocessableEntity);
         (await app.Client().PostAsync("/v3/user/two_factor/reset", new { token, password = Scenario.Password })).EnsureStatus(HttpStatusCode.OK);
 
@@ -92,7 +92,7 @@ public sealed class AdminResetTests : IClassFixture<SecurityAppFactory>
         var user = await app.UserAsync(member.Email);
         Assert.False(user.TotpEnabled);
         Assert.True(user.MustEnrollMfa);
-        Assert.Single(await app.AuditAsync("mfa_reset", member.Uid));
+        Assert.Single(await app.AuditAsync("mfa_reset", member.UserUid));
         (await app.Client().PostAsync("/v3/user/two_factor/reset", new { token, password = Scenario.Password })).EnsureError(HttpStatusCode.UnprocessableEntity);
 
         var fresh = app.Client();
@@ -109,8 +109,8 @@ public sealed class AdminResetTests : IClassFixture<SecurityAppFactory>
     {
         var (org, admin, member, memberClient) = await OrgWithMemberAsync("mfa-expiry");
         await memberClient.EnrollTotpAsync(app.Clock);
-        (await admin.PostAsync($"/v3/organizations/{org.Uid}/users/reset_mfa", new { users = new[] { member.Uid } })).EnsureStatus(HttpStatusCode.OK);
-        var token = await app.TokenFromMailAsync(member.Email, "mfa_reset");
+        (await admin.PostAsync($"/v3/organizations/{org.Uid}/users/reset_mfa", new { users = new[] { member.UserUid } })).EnsureStatus(HttpStatusCode.OK);
+        var token = await app.LatestTokenAsync(member.Email, "mfa_reset");
 
         app.Clock.Advance(TimeSpan.FromMinutes(16));
 
@@ -123,6 +123,6 @@ public sealed class AdminResetTests : IClassFixture<SecurityAppFactory>
     {
         var (org, _, member, memberClient) = await OrgWithMemberAsync("member-tries");
         foreach (var action in new[] { "reset_password", "reset_mfa", "sign_out", "unlock" })
-            (await memberClient.PostAsync($"/v3/organizations/{org.Uid}/users/{action}", new { users = new[] { member.Uid } })).EnsureError(HttpStatusCode.Forbidden);
+            (await memberClient.PostAsync($"/v3/organizations/{org.Uid}/users/{action}", new { users = new[] { member.UserUid } })).EnsureError(HttpStatusCode.Forbidden);
     }
 }

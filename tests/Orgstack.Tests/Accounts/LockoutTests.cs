@@ -27,7 +27,7 @@ public sealed class LockoutTests : IClassFixture<SecurityAppFactory>
         var right = await client.SignInAsync(email, Scenario.Password);
         Assert.Equal(104, right.EnsureError(HttpStatusCode.UnprocessableEntity)["error_code"]!.GetValue<int>());
         Assert.Single(await app.AuditAsync("locked", user.Uid));
-        Assert.Single(await app.MailsAsync(email, "account_locked"));
+        Assert.Single(await app.MailsToAsync(email, "account_locked"));
     }
 
     [Fact]
@@ -178,32 +178,32 @@ public sealed class LockoutTests : IClassFixture<SecurityAppFactory>
         var owner = AccountsScenario.UniqueEmail("owner");
         var org = await app.CreateOrganizationAsync("Unlock Co", owner);
         var admin = AccountsScenario.UniqueEmail("admin");
-        await app.AddAccountMemberAsync(org.Uid, admin, OrgRole.Admin);
-        var lockedA = await app.AddAccountMemberAsync(org.Uid, AccountsScenario.UniqueEmail("la"));
-        var lockedB = await app.AddAccountMemberAsync(org.Uid, AccountsScenario.UniqueEmail("lb"));
-        var notLocked = await app.AddAccountMemberAsync(org.Uid, AccountsScenario.UniqueEmail("nl"));
+        await app.Member(org.Uid, admin, OrgRole.Admin).AddAsync();
+        var lockedA = await app.Member(org.Uid, AccountsScenario.UniqueEmail("la")).AddAsync();
+        var lockedB = await app.Member(org.Uid, AccountsScenario.UniqueEmail("lb")).AddAsync();
+        var notLocked = await app.Member(org.Uid, AccountsScenario.UniqueEmail("nl")).AddAsync();
         foreach (var u in new[] { lockedA, lockedB })
             for (var i = 0; i < 5; i++) await app.Client().SignInAsync(u.Email, "wrong password " + i);
         var client = app.Client();
         await client.LoginAsync(admin, Scenario.Password);
 
         var response = await client.PostAsync($"/v3/organizations/{org.Uid}/users/unlock",
-            new { users = new[] { lockedA.Uid, lockedB.Email.ToUpperInvariant(), notLocked.Uid, "bltnosuchuser0000" } });
+            new { users = new[] { lockedA.UserUid, lockedB.Email.ToUpperInvariant(), notLocked.UserUid, "bltnosuchuser0000" } });
 
         var users = response.EnsureStatus(HttpStatusCode.OK).Json["users"]!.AsArray();
         Assert.Equal(["done", "done", "unchanged", "not_found"], users.Select(u => u!["status"]!.GetValue<string>()));
         await app.Client().LoginAsync(lockedA.Email, Scenario.Password);
         await app.Client().LoginAsync(lockedB.Email, Scenario.Password);
-        Assert.Single(await app.MailsAsync(lockedA.Email, "account_unlocked"));
-        Assert.Single(await app.AuditAsync("unlock", lockedB.Uid));
-        Assert.Empty(await app.AuditAsync("unlock", notLocked.Uid));
+        Assert.Single(await app.MailsToAsync(lockedA.Email, "account_unlocked"));
+        Assert.Single(await app.AuditAsync("unlock", lockedB.UserUid));
+        Assert.Empty(await app.AuditAsync("unlock", notLocked.UserUid));
     }
 
     [Fact]
     public async Task UnlockUsers_ByMember_IsForbidden_AndByOutsider_IsNotFound()
     {
         var org = await app.CreateOrganizationAsync("Unlock Rights Co", AccountsScenario.UniqueEmail("owner"));
-        var member = await app.AddAccountMemberAsync(org.Uid, AccountsScenario.UniqueEmail("member"));
+        var member = await app.Member(org.Uid, AccountsScenario.UniqueEmail("member")).AddAsync();
         var outsider = AccountsScenario.UniqueEmail("outsider");
         await app.CreateOrganizationAsync("Other Co", outsider);
         var memberClient = app.Client();
@@ -211,8 +211,8 @@ public sealed class LockoutTests : IClassFixture<SecurityAppFactory>
         var outsiderClient = app.Client();
         await outsiderClient.LoginAsync(outsider, Scenario.Password);
 
-        (await memberClient.PostAsync($"/v3/organizations/{org.Uid}/users/unlock", new { users = new[] { member.Uid } })).EnsureError(HttpStatusCode.Forbidden);
-        (await outsiderClient.PostAsync($"/v3/organizations/{org.Uid}/users/unlock", new { users = new[] { member.Uid } })).EnsureError(HttpStatusCode.NotFound);
+        (await memberClient.PostAsync($"/v3/organizations/{org.Uid}/users/unlock", new { users = new[] { member.UserUid } })).EnsureError(HttpStatusCode.Forbidden);
+        (await outsiderClient.PostAsync($"/v3/organizations/{org.Uid}/users/unlock", new { users = new[] { member.UserUid } })).EnsureError(HttpStatusCode.NotFound);
     }
 
     [Fact]

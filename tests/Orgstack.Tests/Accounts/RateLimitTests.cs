@@ -59,7 +59,7 @@ public sealed class RateLimitTests
         var limited = await client.PostAsync("/v3/user/forgot_password", new { user = new { email } });
 
         Assert.Equal(429, limited.EnsureError(HttpStatusCode.TooManyRequests)["error_code"]!.GetValue<int>());
-        Assert.Equal(2, (await app.MailsAsync(email, "password_reset")).Count);
+        Assert.Equal(2, (await app.MailsToAsync(email, "password_reset")).Count);
         Assert.Null((await app.UserAsync(email)).LockedAt);
     }
 

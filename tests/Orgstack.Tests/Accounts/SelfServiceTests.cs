@@ -26,8 +26,8 @@ public sealed class SelfServiceTests : IClassFixture<SecurityAppFactory>
         var missing = await app.Client().PostAsync("/v3/user/forgot_password", new { user = new { email = unknown } });
 
         Assert.Equal(known.EnsureStatus(HttpStatusCode.OK).Body, missing.EnsureStatus(HttpStatusCode.OK).Body);
-        Assert.Single(await app.MailsAsync(email, "password_reset"));
-        Assert.Empty(await app.MailsAsync(unknown));
+        Assert.Single(await app.MailsToAsync(email, "password_reset"));
+        Assert.Empty(await app.MailsToAsync(unknown));
     }
 
     [Fact]
@@ -40,7 +40,7 @@ public sealed class SelfServiceTests : IClassFixture<SecurityAppFactory>
         var (secret, _) = await session.EnrollTotpAsync(app.Clock);
         app.Clock.Advance(TimeSpan.FromSeconds(30));
         await app.Client().PostAsync("/v3/user/forgot_password", new { user = new { email } });
-        var token = await app.TokenFromMailAsync(email, "password_reset");
+        var token = await app.LatestTokenAsync(email, "password_reset");
 
         (await app.Client().PostAsync("/v3/user/reset_password", ResetBody(token, "another fine passphrase"))).EnsureStatus(HttpStatusCode.OK);
         (await app.Client().PostAsync("/v3/user/reset_password", ResetBody(token, "yet another passphrase"))).EnsureError(HttpStatusCode.UnprocessableEntity);
@@ -49,7 +49,7 @@ public sealed class SelfServiceTests : IClassFixture<SecurityAppFactory>
         (await app.Client().SignInAsync(email, "another fine passphrase")).EnsureError(HttpStatusCode.Unauthorized);
         var code = Totp.Code(secret, Totp.StepAt(app.Clock.GetUtcNow()));
         (await app.Client().SignInAsync(email, "another fine passphrase", code)).EnsureStatus(HttpStatusCode.OK);
-        Assert.Single(await app.MailsAsync(email, "password_changed"));
+        Assert.Single(await app.MailsToAsync(email, "password_changed"));
     }
 
     [Fact]
@@ -58,7 +58,7 @@ public sealed class SelfServiceTests : IClassFixture<SecurityAppFactory>
         var email = AccountsScenario.UniqueEmail("expiry");
         await app.CreateOrganizationAsync("Expiry Co", email);
         await app.Client().PostAsync("/v3/user/forgot_password", new { user = new { email } });
-        var token = await app.TokenFromMailAsync(email, "password_reset");
+        var token = await app.LatestTokenAsync(email, "password_reset");
 
         app.Clock.Advance(TimeSpan.FromMinutes(61));
 
@@ -72,7 +72,7 @@ public sealed class SelfServiceTests : IClassFixture<SecurityAppFactory>
         var email = AccountsScenario.UniqueEmail("newer");
         await app.CreateOrganizationAsync("Newer Co", email);
         await app.Client().PostAsync("/v3/user/forgot_password", new { user = new { email } });
-        var first = await app.TokenFromMailAsync(email, "password_reset");
+        var first = await app.LatestTokenAsync(email, "password_reset");
         await app.Client().PostAsync("/v3/user/forgot_password", new { user = new { email } });
 
         (await app.Client().PostAsync("/v3/user/reset_password", ResetBody(first, "another fine passphrase"))).EnsureError(HttpStatusCode.UnprocessableEntity);
@@ -84,7 +84,7 @@ public sealed class SelfServiceTests : IClassFixture<SecurityAppFactory>
         var email = AccountsScenario.UniqueEmail("weak");
         await app.CreateOrganizationAsync("Weak Co", email);
         await app.Client().PostAsync("/v3/user/forgot_password", new { user = new { email } });
-        var token = await app.TokenFromMailAsync(email, "password_reset");
+        var token = await app.LatestTokenAsync(email, "password_reset");
 
         (await app.Client().PostAsync("/v3/user/reset_password", ResetBody(token, "another fine passphrase", "something else entirely"))).EnsureError(HttpStatusCode.UnprocessableEntity);
         (await app.Client().PostAsync("/v3/user/reset_password", ResetBody(token, "password123"))).EnsureError(HttpStatusCode.UnprocessableEntity);
@@ -97,7 +97,7 @@ public sealed class SelfServiceTests : IClassFixture<SecurityAppFactory>
         var email = AccountsScenario.UniqueEmail("parallel-reset");
         await app.CreateOrganizationAsync("Parallel Co", email);
         await app.Client().PostAsync("/v3/user/forgot_password", new { user = new { email } });
-        var token = await app.TokenFromMailAsync(email, "password_reset");
+        var token = await app.LatestTokenAsync(email, "password_reset");
 
         var responses = await Task.WhenAll(Enumerable.Range(0, 5).Select(i =>
             app.Client().PostAsync("/v3/user/reset_password", ResetBody(token, "parallel passphrase " + i))));

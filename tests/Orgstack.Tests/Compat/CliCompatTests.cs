@@ -23,12 +23,12 @@ public sealed class CliCompatTests(CompatServer server, ITestOutputHelper output
     public async Task Csdx_ExportUsersAsOwner_ListsEveryMemberAndInvitation()
     {
         var org = await App.NewOrganizationAsync("Csv Owner");
-        var admin = await App.AddMemberAsync(org, org.Email("ada.admin"), OrgRole.Admin, "Ada", "Admin");
-        var members = new List<CompatSeed.Person> { admin };
+        var admin = await App.Member(org, org.Email("ada.admin"), OrgRole.Admin).Named("Ada", "Admin").AddAsync();
+        var members = new List<Person> { admin };
         foreach (var name in new[] { "bo", "cleo", "dan", "eve" })
-            members.Add(await App.AddMemberAsync(org, org.Email(name), OrgRole.Member, name, "Member", invitedBy: admin.UserUid));
+            members.Add(await App.Member(org, org.Email(name)).Named(name, "Member").InvitedBy(admin.UserUid).AddAsync());
         var pending = new[] { org.Email("pending.one"), org.Email("pending.two") };
-        foreach (var email in pending) await App.AddPendingInvitationAsync(org, email, OrgRole.Member);
+        foreach (var email in pending) await App.Member(org, email).Pending().AddAsync();
 
         var csv = await ExportUsersAsync(org, org.OwnerEmail);
 
@@ -55,9 +55,9 @@ public sealed class CliCompatTests(CompatServer server, ITestOutputHelper output
     public async Task Csdx_ExportUsersAsAdmin_PagesThroughMoreThanOnePage_AndListsEveryone()
     {
         var org = await App.NewOrganizationAsync("Csv Admin");
-        var admin = await App.AddMemberAsync(org, org.Email("exporting.admin"), OrgRole.Admin, "Exporting", "Admin");
+        var admin = await App.Member(org, org.Email("exporting.admin"), OrgRole.Admin).Named("Exporting", "Admin").AddAsync();
         var bulk = await App.AddManyMembersAsync(org, 130, OrgRole.Member);
-        var pending = await App.AddPendingInvitationAsync(org, org.Email("pending"), OrgRole.Admin);
+        var pending = await App.Member(org, org.Email("pending"), OrgRole.Admin).Pending().AddAsync();
         Assert.NotNull(pending);
 
         var csv = await ExportUsersAsync(org, admin.Email);

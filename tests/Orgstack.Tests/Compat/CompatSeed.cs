@@ -11,22 +11,16 @@ namespace Orgstack.Tests.Compat;
 
 /// <summary>
 /// Rows the compatibility scenarios start from, written straight through OrgstackDbContext (the invitation and stack
-/// use cases are built elsewhere): accepted members with a password, pending invitations, stacks with their built-in
+/// use cases are built elsewhere): members and invitations (through <see cref="People"/>), stacks with their built-in
 /// roles. Each test calls <see cref="NewOrganizationAsync"/> so its data is its own.
 /// </summary>
 public static class CompatSeed
 {
-    public static readonly string[] BuiltInStackRoles = ["Admin", "Developer", "Content Manager"];
-
     public sealed record Org(string Uid, string Name, string OwnerEmail, string OwnerUid, string Tag)
     {
         /// <summary>A fresh address unique to this test.</summary>
         public string Email(string local) => $"{local}.{Tag}@compat.example.test";
     }
-
-    public sealed record Person(string Email, string Password, string UserUid, string MembershipUid);
-
-    public sealed record SeededStack(string Uid, string ApiKey, string Name, IReadOnlyDictionary<string, string> RoleUids);
 
     public static async Task<Org> NewOrganizationAsync(this AppFactory app, string name, string? ownerEmail = null)
     {
@@ -37,36 +31,9 @@ public static class CompatSeed
         return new Org(organization.Uid, organization.Name, email, ownerUid, tag);
     }
 
-    /// <summary>A person with an account (password <see cref="Scenario.Password"/>) and an accepted membership.</summary>
-    public static async Task<Person> AddMemberAsync(this AppFactory app, Org org, string email, OrgRole role,
-        string firstName = "Mia", string lastName = "Member", string? invitedBy = null)
-    {
-        await using var scope = app.Scope();
-        var db = scope.ServiceProvider.GetRequiredService<OrgstackDbContext>();
-        var now = scope.ServiceProvider.GetRequiredService<TimeProvider>().GetUtcNow();
-        email = Emails.Normalize(email);
-        var user = db.Users.SingleOrDefault(u => u.Email == email);
-        if (user is null)
-        {
-            user = new User
-            {
-                Uid = Ids.New(), Email = email, FirstName = firstName, LastName = lastName,
-                PasswordHash = scope.ServiceProvider.GetRequiredService<Passwords>().Hash(Scenario.Password),
-                CreatedAt = now, UpdatedAt = now,
-            };
-            db.Users.Add(user);
-        }
-        var membership = new Membership
-        {
-            Uid = Ids.New(), OrganizationUid = org.Uid, Email = email, UserUid = user.Uid, Role = role,
-            Status = MembershipStatus.Accepted, InvitedByUserUid = invitedBy ?? org.OwnerUid, InvitedAt = now, AcceptedAt = now,
-            CreatedAt = now, UpdatedAt = now,
-        };
-        membership.SetName(user.FirstName, user.LastName);
-        db.Memberships.Add(membership);
-        await db.SaveChangesAsync();
-        return new Person(email, Scenario.Password, user.Uid, membership.Uid);
-    }
+    /// <summary>A person to add to the organization, invited by its Owner unless said otherwise.</summary>
+    public static MemberBuilder Member(this AppFactory app, Org org, string email, OrgRole role = OrgRole.Member) =>
+        app.Member(org.Uid, email, role).InvitedBy(org.OwnerUid);
 
     /// <summary>Many accepted members in one transaction (for the CLI export's paging).</summary>
     public static async Task<IReadOnlyList<string>> AddManyMembersAsync(this AppFactory app, Org org, int count, OrgRole role)
@@ -95,48 +62,6 @@ public static class CompatSeed
         return emails;
     }
 
-    /// <summary>A pending invitation (no account yet), as the invitation use case leaves it.</summary>
-    public static async Task<string> AddPendingInvitationAsync(this AppFactory app, Org org, string email, OrgRole role)
-    {
-        await using var scope = app.Scope();
-        var db = scope.ServiceProvider.GetRequiredService<OrgstackDbContext>();
-        var now = scope.ServiceProvider.GetRequiredService<TimeProvider>().GetUtcNow();
-        email = Emails.Normalize(email);
-        var membership = new Membership
-        {
-            Uid = Ids.New(), OrganizationUid = org.Uid, Email = email, Role = role, Status = MembershipStatus.Pending,
-            InvitedByUserUid = org.OwnerUid, InvitedAt = now, InvitationExpiresAt = now.AddDays(7), CreatedAt = now, UpdatedAt = now,
-        };
-        membership.SetName("", "");
-        db.Memberships.Add(membership);
-        await db.SaveChangesAsync();
-        return membership.Uid;
-    }
-
     /// <summary>A stack owned by the organization's Owner, with the built-in roles Admin, Developer, Content Manager.</summary>
-    public static async Task<SeededStack> AddStackAsync(this AppFactory app, Org org, string name)
-    {
-        await using var scope = app.Scope();
-        var db = scope.ServiceProvider.GetRequiredService<OrgstackDbContext>();
-        var now = scope.ServiceProvider.GetRequiredService<TimeProvider>().GetUtcNow();
-        var stack = new Stack
-        {
-            Uid = Ids.New(), ApiKey = Ids.New(), OrganizationUid = org.Uid, Name = name, OwnerUserUid = org.OwnerUid,
-            CreatedAt = now, UpdatedAt = now,
-        };
-        db.Stacks.Add(stack);
-        var roles = new Dictionary<string, string>();
-        foreach (var roleName in BuiltInStackRoles)
-        {
-            var role = new StackRole
-            {
-                Uid = Ids.New(), StackUid = stack.Uid, Name = roleName, BuiltIn = true, CreatedByUserUid = org.OwnerUid,
-                CreatedAt = now, UpdatedAt = now,
-            };
-            db.StackRoles.Add(role);
-            roles[roleName] = role.Uid;
-        }
-        await db.SaveChangesAsync();
-        return new SeededStack(stack.Uid, stack.ApiKey, name, roles);
-    }
+    public static Task<TestStack> AddStackAsync(this AppFactory app, Org org, string name) => app.CreateStackAsync(org.Uid, org.OwnerUid, name);
 }

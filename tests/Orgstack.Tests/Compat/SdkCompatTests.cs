@@ -58,12 +58,12 @@ public sealed class SdkCompatTests(CompatServer server, ITestOutputHelper output
     public async Task Sdk_GetUser_WithOrgRoles_ShowsOwnerAsAdminAndMemberAsNonAdmin()
     {
         var org = await App.NewOrganizationAsync("User");
-        var member = await App.AddMemberAsync(org, org.Email("member"), OrgRole.Member);
+        var member = await App.Member(org, org.Email("member")).AddAsync();
 
         await Run("user", new Dictionary<string, string>(Owner(org))
         {
             ["ORGSTACK_MEMBER_EMAIL"] = member.Email,
-            ["ORGSTACK_MEMBER_PASSWORD"] = member.Password,
+            ["ORGSTACK_MEMBER_PASSWORD"] = Scenario.Password,
         });
     }
 
@@ -97,12 +97,12 @@ public sealed class SdkCompatTests(CompatServer server, ITestOutputHelper output
     public async Task Sdk_OrganizationRoles_ListsAdminAndMember_AndRefusesAMember()
     {
         var org = await App.NewOrganizationAsync("Roles");
-        var member = await App.AddMemberAsync(org, org.Email("member"), OrgRole.Member);
+        var member = await App.Member(org, org.Email("member")).AddAsync();
 
         await Run("org-roles", new Dictionary<string, string>(Owner(org))
         {
             ["ORGSTACK_MEMBER_EMAIL"] = member.Email,
-            ["ORGSTACK_MEMBER_PASSWORD"] = member.Password,
+            ["ORGSTACK_MEMBER_PASSWORD"] = Scenario.Password,
         });
     }
 
@@ -110,7 +110,7 @@ public sealed class SdkCompatTests(CompatServer server, ITestOutputHelper output
     public async Task Sdk_AddUser_SeveralAddressesWithStackRoles_CreatesPendingInvitationsWithStackRoles()
     {
         var org = await App.NewOrganizationAsync("Invite");
-        var member = await App.AddMemberAsync(org, org.Email("member"), OrgRole.Member);
+        var member = await App.Member(org, org.Email("member")).AddAsync();
         var stack = await App.AddStackAsync(org, "Website");
         string[] invitees = [org.Email("ann"), org.Email("bob"), org.Email("cy"), org.Email("dee")];
 
@@ -118,7 +118,7 @@ public sealed class SdkCompatTests(CompatServer server, ITestOutputHelper output
         {
             ["ORGSTACK_INVITEES"] = string.Join(',', invitees),
             ["ORGSTACK_STACK_API_KEY"] = stack.ApiKey,
-            ["ORGSTACK_STACK_ROLE_UID"] = stack.RoleUids["Developer"],
+            ["ORGSTACK_STACK_ROLE_UID"] = stack.Roles["Developer"],
             ["ORGSTACK_MEMBER_EMAIL"] = member.Email,
         });
 
@@ -128,7 +128,7 @@ public sealed class SdkCompatTests(CompatServer server, ITestOutputHelper output
             Assert.Equal(invitees.Order(), pending.Select(m => m.Email).Order());
             Assert.Equal(OrgRole.Admin, pending.Single(m => m.Email == invitees[0]).Role);
             Assert.Equal(OrgRole.Member, pending.Single(m => m.Email == invitees[1]).Role);
-            var withStackRoles = await db.StackRoleAssignments.Where(a => a.StackUid == stack.Uid && a.RoleUid == stack.RoleUids["Developer"])
+            var withStackRoles = await db.StackRoleAssignments.Where(a => a.StackUid == stack.Uid && a.RoleUid == stack.Roles["Developer"])
                 .Select(a => a.MembershipUid).ToListAsync();
             Assert.Equal(new[] { invitees[0], invitees[2] }.Order(),
                 pending.Where(m => withStackRoles.Contains(m.Uid)).Select(m => m.Email).Order());
@@ -207,20 +207,20 @@ public sealed class SdkCompatTests(CompatServer server, ITestOutputHelper output
                                                  join s in db.Stacks on r.StackUid equals s.Uid
                                                  where s.OrganizationUid == org.Uid
                                                  select r.Name).ToListAsync());
-        Assert.Equal(CompatSeed.BuiltInStackRoles.Order(), names.Order());
+        Assert.Equal(MembersScenario.BuiltInStackRoles.Order(), names.Order());
     }
 
     [Fact]
     public async Task Sdk_StackShareAndUnShare_GiveAndTakeAMembersStackAccess()
     {
         var org = await App.NewOrganizationAsync("Share");
-        var member = await App.AddMemberAsync(org, org.Email("member"), OrgRole.Member);
+        var member = await App.Member(org, org.Email("member")).AddAsync();
         var outsider = await App.NewOrganizationAsync("Outside");
 
         await Run("share", new Dictionary<string, string>(Owner(org))
         {
             ["ORGSTACK_MEMBER_EMAIL"] = member.Email,
-            ["ORGSTACK_MEMBER_PASSWORD"] = member.Password,
+            ["ORGSTACK_MEMBER_PASSWORD"] = Scenario.Password,
             ["ORGSTACK_OUTSIDER_EMAIL"] = outsider.OwnerEmail,
         });
 
@@ -232,7 +232,7 @@ public sealed class SdkCompatTests(CompatServer server, ITestOutputHelper output
     public async Task Sdk_StackUsers_ReadsCollaboratorsIncludingCreatorAndSharedMember()
     {
         var org = await App.NewOrganizationAsync("Stack users");
-        var member = await App.AddMemberAsync(org, org.Email("member"), OrgRole.Member);
+        var member = await App.Member(org, org.Email("member")).AddAsync();
 
         await Run("stack-users", new Dictionary<string, string>(Owner(org))
         {
@@ -244,14 +244,14 @@ public sealed class SdkCompatTests(CompatServer server, ITestOutputHelper output
     public async Task Sdk_TransferOwnership_ByOwner_StartsAPendingTransfer_AndAnAdminIsForbidden()
     {
         var org = await App.NewOrganizationAsync("Transfer");
-        var nominee = await App.AddMemberAsync(org, org.Email("nominee"), OrgRole.Member);
-        var admin = await App.AddMemberAsync(org, org.Email("admin"), OrgRole.Admin);
+        var nominee = await App.Member(org, org.Email("nominee")).AddAsync();
+        var admin = await App.Member(org, org.Email("admin"), OrgRole.Admin).AddAsync();
 
         await Run("transfer", new Dictionary<string, string>(Owner(org))
         {
             ["ORGSTACK_NOMINEE_EMAIL"] = nominee.Email,
             ["ORGSTACK_ADMIN_EMAIL"] = admin.Email,
-            ["ORGSTACK_ADMIN_PASSWORD"] = admin.Password,
+            ["ORGSTACK_ADMIN_PASSWORD"] = Scenario.Password,
         });
 
         await App.WithDbAsync(async db =>

@@ -56,10 +56,10 @@ public sealed class AccessibilityBrowserTests(Browser browser, KestrelApp app) :
         var owner = $"owner-a11y-{theme}@example.test";
         var org = await app.CreateOrganizationAsync("Accessible Co", owner);
         var ownerUid = await app.WithDbAsync(db => db.Users.Where(u => u.Email == owner).Select(u => u.Uid).SingleAsync());
-        var mia = await app.AddConsoleMemberAsync(org.Uid, $"mia-a11y-{theme}@example.test", firstName: "Mia", lastName: "Member", lastLoginAt: DateTimeOffset.UtcNow.AddDays(-2));
-        await app.AddConsoleMemberAsync(org.Uid, $"ada-a11y-{theme}@example.test", OrgRole.Admin, "Ada", "Admin");
-        await app.AddConsoleInvitationAsync(org.Uid, $"pending-a11y-{theme}@example.test");
-        var stack = await app.AddConsoleStackAsync(org.Uid, "Website", ownerUid, (mia, "Developer"));
+        var mia = await app.Member(org.Uid, $"mia-a11y-{theme}@example.test").Named("Mia", "Member").LastLogin(DateTimeOffset.UtcNow.AddDays(-2)).AddAsync();
+        await app.Member(org.Uid, $"ada-a11y-{theme}@example.test", OrgRole.Admin).Named("Ada", "Admin").AddAsync();
+        await app.Member(org.Uid, $"pending-a11y-{theme}@example.test").Pending().AddAsync();
+        var stack = await app.AddConsoleStackAsync(org.Uid, "Website", ownerUid, (mia.MembershipUid, "Developer"));
 
         await using var session = await OpenAsync(theme == "dark" ? ColorScheme.Dark : ColorScheme.Light, $"EveryMainPage_{theme}");
         var page = session.Page;
@@ -74,7 +74,7 @@ public sealed class AccessibilityBrowserTests(Browser browser, KestrelApp app) :
         var o = $"/o/{org.Uid}";
         foreach (var path in new[]
                  {
-                     o, o + "/users", o + "/users/invite", $"{o}/users/{mia.Uid}", o + "/stacks", $"{o}/stacks?delete={stack.ApiKey}",
+                     o, o + "/users", o + "/users/invite", $"{o}/users/{mia.MembershipUid}", o + "/stacks", $"{o}/stacks?delete={stack.ApiKey}",
                      o + "/organization", o + "/plan", o + "/audit-log", o + "/transfer", "/account/security",
                  })
         {

@@ -16,12 +16,12 @@ public sealed class AdminPageQueriesTests : IDisposable
 
     public void Dispose() => app.Dispose();
 
-    private async Task<(Organization Org, Actor Owner, Actor Member, Membership MemberShare)> SetupAsync(string prefix)
+    private async Task<(Organization Org, Actor Owner, Actor Member, Person MemberShare)> SetupAsync(string prefix)
     {
         var org = await app.CreateOrganizationAsync(prefix + " Co", $"owner-{prefix}@example.test");
         var ownerUid = await app.WithDbAsync(db => db.Users.Where(u => u.Email == $"owner-{prefix}@example.test").Select(u => u.Uid).SingleAsync());
-        var member = await app.AddConsoleMemberAsync(org.Uid, $"member-{prefix}@example.test");
-        await app.AddConsoleStackAsync(org.Uid, "Website", ownerUid, (member, "Developer"), (member, "Content Manager"));
+        var member = await app.Member(org.Uid, $"member-{prefix}@example.test").AddAsync();
+        await app.AddConsoleStackAsync(org.Uid, "Website", ownerUid, (member.MembershipUid, "Developer"), (member.MembershipUid, "Content Manager"));
         return (org, new Actor(ownerUid, $"owner-{prefix}@example.test"), new Actor(member.UserUid!, member.Email), member);
     }
 
@@ -48,10 +48,10 @@ public sealed class AdminPageQueriesTests : IDisposable
     {
         var (org, owner, _, share) = await SetupAsync("detail");
         var (other, otherOwner, _, _) = await SetupAsync("detailother");
-        var detail = await RunAsync<MemberDetailQuery, Result<MemberDetail>>(q => q.HandleAsync(org.Uid, share.Uid, owner, default));
+        var detail = await RunAsync<MemberDetailQuery, Result<MemberDetail>>(q => q.HandleAsync(org.Uid, share.MembershipUid, owner, default));
         Assert.Equal(2, Assert.Single(detail.Value.StackRoles).Value.Count);
 
-        var elsewhere = await RunAsync<MemberDetailQuery, Result<MemberDetail>>(q => q.HandleAsync(other.Uid, share.Uid, otherOwner, default));
+        var elsewhere = await RunAsync<MemberDetailQuery, Result<MemberDetail>>(q => q.HandleAsync(other.Uid, share.MembershipUid, otherOwner, default));
         Assert.Equal(ErrorKind.NotFound, elsewhere.Error!.Kind);
     }
 

@@ -25,9 +25,9 @@ public sealed class AdminPagesBrowserTests(Browser browser, KestrelApp app) : IC
     public async Task Inviting_WithStackRoles_RequiresARole_ThenShowsPerAddressResults_AndQueuesTheMail()
     {
         var (org, ownerUid) = await OrgAsync("owner-invite@example.test");
-        var editor = await app.AddConsoleMemberAsync(org.Uid, "editor-invite@example.test");
-        var stack = await app.AddConsoleStackAsync(org.Uid, "Marketing site", ownerUid, (editor, "Developer"), (editor, "Content Manager"));
-        await app.AddConsoleStackAsync(org.Uid, "Docs", ownerUid, (editor, "Developer"));
+        var editor = await app.Member(org.Uid, "editor-invite@example.test").AddAsync();
+        var stack = await app.AddConsoleStackAsync(org.Uid, "Marketing site", ownerUid, (editor.MembershipUid, "Developer"), (editor.MembershipUid, "Content Manager"));
+        await app.AddConsoleStackAsync(org.Uid, "Docs", ownerUid, (editor.MembershipUid, "Developer"));
         await using var session = await browser.OpenAsync(app, this);
         await session.SignInAsync("owner-invite@example.test");
 
@@ -71,8 +71,8 @@ public sealed class AdminPagesBrowserTests(Browser browser, KestrelApp app) : IC
     public async Task EditUser_FromTheRowMenu_ChangesTheOrganizationRoleAndStackRoles()
     {
         var (org, ownerUid) = await OrgAsync("owner-edit@example.test");
-        var member = await app.AddConsoleMemberAsync(org.Uid, "mia-edit@example.test", firstName: "Mia", lastName: "Edit");
-        var stack = await app.AddConsoleStackAsync(org.Uid, "Website", ownerUid, (member, "Developer"));
+        var member = await app.Member(org.Uid, "mia-edit@example.test").Named("Mia", "Edit").AddAsync();
+        var stack = await app.AddConsoleStackAsync(org.Uid, "Website", ownerUid, (member.MembershipUid, "Developer"));
         await using var session = await browser.OpenAsync(app, this);
         await session.SignInAsync("owner-edit@example.test");
 
@@ -89,18 +89,18 @@ public sealed class AdminPagesBrowserTests(Browser browser, KestrelApp app) : IC
         await session.Page.GetByRole(AriaRole.Button, new() { Name = "Save changes" }).ClickAsync();
 
         await Expect(session.Page.GetByRole(AriaRole.Status)).ToContainTextAsync("mia-edit@example.test is now an Admin with roles in 0 stacks");
-        Assert.Equal(OrgRole.Admin, await app.WithDbAsync(db => db.Memberships.Where(m => m.Uid == member.Uid).Select(m => m.Role).SingleAsync()));
-        Assert.False(await app.WithDbAsync(db => db.StackRoleAssignments.AnyAsync(a => a.MembershipUid == member.Uid && a.StackUid == stack.Uid)));
-        Assert.True(await app.WithDbAsync(db => db.AuditEvents.AnyAsync(e => e.OrganizationUid == org.Uid && e.EventType == "change_roles" && e.TargetUid == member.Uid)));
+        Assert.Equal(OrgRole.Admin, await app.WithDbAsync(db => db.Memberships.Where(m => m.Uid == member.MembershipUid).Select(m => m.Role).SingleAsync()));
+        Assert.False(await app.WithDbAsync(db => db.StackRoleAssignments.AnyAsync(a => a.MembershipUid == member.MembershipUid && a.StackUid == stack.Uid)));
+        Assert.True(await app.WithDbAsync(db => db.AuditEvents.AnyAsync(e => e.OrganizationUid == org.Uid && e.EventType == "change_roles" && e.TargetUid == member.MembershipUid)));
     }
 
     [Fact]
     public async Task BulkUnlock_OfSelectedLockedUsers_UnlocksThemAndShowsEachResult()
     {
         var (org, _) = await OrgAsync("owner-unlock@example.test");
-        var locked1 = await app.AddConsoleMemberAsync(org.Uid, "locked1-unlock@example.test", firstName: "Lou", lastName: "One");
-        var locked2 = await app.AddConsoleMemberAsync(org.Uid, "locked2-unlock@example.test", firstName: "Lou", lastName: "Two");
-        await app.AddConsoleMemberAsync(org.Uid, "fine-unlock@example.test", firstName: "Fay", lastName: "Fine");
+        var locked1 = await app.Member(org.Uid, "locked1-unlock@example.test").Named("Lou", "One").AddAsync();
+        var locked2 = await app.Member(org.Uid, "locked2-unlock@example.test").Named("Lou", "Two").AddAsync();
+        await app.Member(org.Uid, "fine-unlock@example.test").Named("Fay", "Fine").AddAsync();
         await app.WithDbAsync(db => db.Users.Where(u => u.Uid == locked1.UserUid || u.Uid == locked2.UserUid)
             .ExecuteUpdateAsync(u => u.SetProperty(x => x.LockedAt, DateTimeOffset.UtcNow).SetProperty(x => x.FailedAttempts, 5)));
         await using var session = await browser.OpenAsync(app, this);
@@ -128,9 +128,9 @@ public sealed class AdminPagesBrowserTests(Browser browser, KestrelApp app) : IC
     public async Task BulkRemove_AsksForConfirmation_ThenRemovesOnlyAfterIt()
     {
         var (org, _) = await OrgAsync("owner-remove@example.test");
-        await app.AddConsoleMemberAsync(org.Uid, "gone-remove@example.test", firstName: "Gus", lastName: "Gone");
-        await app.AddConsoleInvitationAsync(org.Uid, "pending-remove@example.test");
-        await app.AddConsoleMemberAsync(org.Uid, "stay-remove@example.test", firstName: "Sam", lastName: "Stay");
+        await app.Member(org.Uid, "gone-remove@example.test").Named("Gus", "Gone").AddAsync();
+        await app.Member(org.Uid, "pending-remove@example.test").Pending().AddAsync();
+        await app.Member(org.Uid, "stay-remove@example.test").Named("Sam", "Stay").AddAsync();
         await using var session = await browser.OpenAsync(app, this);
         await session.SignInAsync("owner-remove@example.test");
 
@@ -156,8 +156,8 @@ public sealed class AdminPagesBrowserTests(Browser browser, KestrelApp app) : IC
     public async Task Export_DownloadsEveryUserAsCsv_WithFormulasNeutralised()
     {
         var (org, _) = await OrgAsync("owner-export@example.test");
-        await app.AddConsoleMemberAsync(org.Uid, "evil-export@example.test", firstName: "=HYPERLINK(\"x\")", lastName: "Eve");
-        await app.AddConsoleInvitationAsync(org.Uid, "pending-export@example.test");
+        await app.Member(org.Uid, "evil-export@example.test").Named("=HYPERLINK(\"x\")", "Eve").AddAsync();
+        await app.Member(org.Uid, "pending-export@example.test").Pending().AddAsync();
         await using var session = await browser.OpenAsync(app, this);
         await session.SignInAsync("owner-export@example.test");
         await session.Page.GotoAsync($"/o/{org.Uid}/users");
@@ -166,7 +166,7 @@ public sealed class AdminPagesBrowserTests(Browser browser, KestrelApp app) : IC
             session.Page.GetByRole(AriaRole.Link, new() { Name = "Export CSV" }).ClickAsync());
         Assert.StartsWith($"users-{org.Uid}-", download.SuggestedFilename);
         var path = await download.PathAsync();
-        var rows = ParseCsv(await File.ReadAllTextAsync(path!, Encoding.UTF8));
+        var rows = CsvReader.Parse(await File.ReadAllTextAsync(path!, Encoding.UTF8));
 
         Assert.Equal("Email", rows[0][0]);
         Assert.Equal(4, rows.Count);
@@ -180,8 +180,8 @@ public sealed class AdminPagesBrowserTests(Browser browser, KestrelApp app) : IC
     public async Task DeletingAStack_NeedsItsNameTyped_ThenDeletesIt()
     {
         var (org, ownerUid) = await OrgAsync("owner-stackdel@example.test");
-        var member = await app.AddConsoleMemberAsync(org.Uid, "dev-stackdel@example.test");
-        var doomed = await app.AddConsoleStackAsync(org.Uid, "Old campaign", ownerUid, (member, "Developer"));
+        var member = await app.Member(org.Uid, "dev-stackdel@example.test").AddAsync();
+        var doomed = await app.AddConsoleStackAsync(org.Uid, "Old campaign", ownerUid, (member.MembershipUid, "Developer"));
         await app.AddConsoleStackAsync(org.Uid, "Website", ownerUid);
         await using var session = await browser.OpenAsync(app, this);
         await session.SignInAsync("owner-stackdel@example.test");
@@ -228,8 +228,8 @@ public sealed class AdminPagesBrowserTests(Browser browser, KestrelApp app) : IC
         await app.WithDbAsync(db => db.Organizations.Where(o => o.Uid == org.Uid).ExecuteUpdateAsync(u => u
             .SetProperty(o => o.MaxUsers, 10).SetProperty(o => o.BillingEmail, "billing@acme.test")
             .SetProperty(o => o.BillingPaymentMethod, "Visa ending 4242").SetProperty(o => o.PlanExpiresAt, DateTimeOffset.UtcNow.AddDays(12))));
-        await app.AddConsoleMemberAsync(org.Uid, "admin-plan@example.test", OrgRole.Admin, "Ada", "Admin");
-        await app.AddConsoleInvitationAsync(org.Uid, "pending-plan@example.test");
+        await app.Member(org.Uid, "admin-plan@example.test", OrgRole.Admin).Named("Ada", "Admin").AddAsync();
+        await app.Member(org.Uid, "pending-plan@example.test").Pending().AddAsync();
 
         await using (var owner = await browser.OpenAsync(app, this, "PlanPage_Owner"))
         {
@@ -285,7 +285,7 @@ public sealed class AdminPagesBrowserTests(Browser browser, KestrelApp app) : IC
 
         var download = await session.Page.RunAndWaitForDownloadAsync(() =>
             session.Page.GetByRole(AriaRole.Link, new() { Name = "Export CSV" }).ClickAsync());
-        var rows = ParseCsv(await File.ReadAllTextAsync((await download.PathAsync())!, Encoding.UTF8));
+        var rows = CsvReader.Parse(await File.ReadAllTextAsync((await download.PathAsync())!, Encoding.UTF8));
         Assert.Equal(["Time", "User", "Module", "Action", "Target Type", "Target", "Target UID", "IP Address", "Details"], rows[0]);
         var row = Assert.Single(rows.Skip(1));
         Assert.Equal("unlock", row[3]);
@@ -297,8 +297,8 @@ public sealed class AdminPagesBrowserTests(Browser browser, KestrelApp app) : IC
     public async Task RowMenu_ResendsAnInvitation_AndRemovesAUserAfterConfirmation()
     {
         var (org, _) = await OrgAsync("owner-rowmenu@example.test");
-        var invitation = await app.AddConsoleInvitationAsync(org.Uid, "pending-rowmenu@example.test");
-        await app.AddConsoleMemberAsync(org.Uid, "gone-rowmenu@example.test", firstName: "Rita", lastName: "Row");
+        var invitation = await app.Member(org.Uid, "pending-rowmenu@example.test").Pending().AddAsync();
+        await app.Member(org.Uid, "gone-rowmenu@example.test").Named("Rita", "Row").AddAsync();
         await using var session = await browser.OpenAsync(app, this);
         await session.SignInAsync("owner-rowmenu@example.test");
         await session.Page.GotoAsync($"/o/{org.Uid}/users");
@@ -316,15 +316,15 @@ public sealed class AdminPagesBrowserTests(Browser browser, KestrelApp app) : IC
         await session.Page.Keyboard.PressAsync("Enter");
         await Expect(session.Page.GetByRole(AriaRole.Status)).ToContainTextAsync("Remove: 1 of 1 done");
         Assert.False(await app.WithDbAsync(db => db.Memberships.AnyAsync(m => m.OrganizationUid == org.Uid && m.Email == "gone-rowmenu@example.test")));
-        Assert.True(await app.WithDbAsync(db => db.Memberships.AnyAsync(m => m.Uid == invitation.Uid)));
+        Assert.True(await app.WithDbAsync(db => db.Memberships.AnyAsync(m => m.Uid == invitation.MembershipUid)));
     }
 
     [Fact]
     public async Task BulkChangeRole_MakesTheSelectedMembersAdmins_AndReportsTheOwnerUntouched()
     {
         var (org, _) = await OrgAsync("owner-bulkrole@example.test");
-        var a = await app.AddConsoleMemberAsync(org.Uid, "a-bulkrole@example.test", firstName: "Ann", lastName: "A");
-        var b = await app.AddConsoleInvitationAsync(org.Uid, "b-bulkrole@example.test");
+        var a = await app.Member(org.Uid, "a-bulkrole@example.test").Named("Ann", "A").AddAsync();
+        var b = await app.Member(org.Uid, "b-bulkrole@example.test").Pending().AddAsync();
         await using var session = await browser.OpenAsync(app, this);
         await session.SignInAsync("owner-bulkrole@example.test");
         await session.Page.GotoAsync($"/o/{org.Uid}/users");
@@ -335,7 +335,7 @@ public sealed class AdminPagesBrowserTests(Browser browser, KestrelApp app) : IC
         await session.Page.GetByRole(AriaRole.Button, new() { Name = "Change role" }).ClickAsync();
 
         await Expect(session.Page.GetByRole(AriaRole.Status)).ToContainTextAsync("Change role to Admin: 2 of 2 done");
-        var roles = await app.WithDbAsync(db => db.Memberships.Where(m => m.Uid == a.Uid || m.Uid == b.Uid).Select(m => m.Role).ToListAsync());
+        var roles = await app.WithDbAsync(db => db.Memberships.Where(m => m.Uid == a.MembershipUid || m.Uid == b.MembershipUid).Select(m => m.Role).ToListAsync());
         Assert.All(roles, r => Assert.Equal(OrgRole.Admin, r));
     }
 
@@ -343,7 +343,7 @@ public sealed class AdminPagesBrowserTests(Browser browser, KestrelApp app) : IC
     public async Task InvitePost_WithoutARole_IsRefusedByTheServer_AndAMemberGets403()
     {
         var (org, _) = await OrgAsync("owner-invitepost@example.test");
-        await app.AddConsoleMemberAsync(org.Uid, "member-invitepost@example.test");
+        await app.Member(org.Uid, "member-invitepost@example.test").AddAsync();
         using var handler = new HttpClientHandler { AllowAutoRedirect = false, CookieContainer = new System.Net.CookieContainer() };
         using var client = new HttpClient(handler) { BaseAddress = new Uri(app.BaseUrl) };
         await client.SignInAsync("owner-invitepost@example.test");
@@ -357,35 +357,5 @@ public sealed class AdminPagesBrowserTests(Browser browser, KestrelApp app) : IC
         await member.SignInAsync("member-invitepost@example.test");
         foreach (var page in new[] { "/users/invite", "/plan", "/audit-log", "/users?handler=export", "/stacks" })
             Assert.Equal(System.Net.HttpStatusCode.Forbidden, (await member.GetAsync($"/o/{org.Uid}{page}")).StatusCode);
-    }
-
-    /// <summary>An RFC 4180 reader: quoted fields, doubled quotes, CRLF records.</summary>
-    private static List<List<string>> ParseCsv(string text)
-    {
-        var rows = new List<List<string>>();
-        var row = new List<string>();
-        var field = new StringBuilder();
-        var quoted = false;
-        for (var i = 0; i < text.Length; i++)
-        {
-            var c = text[i];
-            if (quoted)
-            {
-                if (c == '"' && i + 1 < text.Length && text[i + 1] == '"') { field.Append('"'); i++; }
-                else if (c == '"') quoted = false;
-                else field.Append(c);
-            }
-            else if (c == '"') quoted = true;
-            else if (c == ',') { row.Add(field.ToString()); field.Clear(); }
-            else if (c == '\r' && i + 1 < text.Length && text[i + 1] == '\n')
-            {
-                row.Add(field.ToString()); field.Clear();
-                rows.Add(row); row = [];
-                i++;
-            }
-            else field.Append(c);
-        }
-        if (field.Length > 0 || row.Count > 0) { row.Add(field.ToString()); rows.Add(row); }
-        return rows;
     }
 }

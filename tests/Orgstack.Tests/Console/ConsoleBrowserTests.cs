@@ -71,9 +71,9 @@ public sealed class ConsoleBrowserTests(Browser browser, KestrelApp app) : IClas
     public async Task Member_SeesNoSettings_AndSettingsUrlsAnswer403()
     {
         var org = await app.CreateOrganizationAsync("Acme", "owner-member@example.test");
-        var member = await app.AddConsoleMemberAsync(org.Uid, "member-browser@example.test");
+        var member = await app.Member(org.Uid, "member-browser@example.test").AddAsync();
         var ownerUid = await app.WithDbAsync(db => db.Users.Where(u => u.Email == "owner-member@example.test").Select(u => u.Uid).SingleAsync());
-        await app.AddConsoleStackAsync(org.Uid, "Marketing site", ownerUid, (member, "Content Manager"));
+        await app.AddConsoleStackAsync(org.Uid, "Marketing site", ownerUid, (member.MembershipUid, "Content Manager"));
         await using var session = await browser.OpenAsync(app, this);
         await session.SignInAsync("member-browser@example.test");
 
@@ -94,7 +94,7 @@ public sealed class ConsoleBrowserTests(Browser browser, KestrelApp app) : IClas
     public async Task Member_WithoutStacks_IsToldSo()
     {
         var org = await app.CreateOrganizationAsync("Acme", "owner-nostack@example.test");
-        await app.AddConsoleMemberAsync(org.Uid, "member-nostack@example.test");
+        await app.Member(org.Uid, "member-nostack@example.test").AddAsync();
         await using var session = await browser.OpenAsync(app, this);
         await session.SignInAsync("member-nostack@example.test");
 
@@ -167,8 +167,8 @@ public sealed class ConsoleBrowserTests(Browser browser, KestrelApp app) : IClas
     public async Task UsersList_InDarkMode_UsesTheDarkPalette()
     {
         var org = await app.CreateOrganizationAsync("Nightly", "owner-dark@example.test");
-        await app.AddConsoleMemberAsync(org.Uid, "member-dark@example.test", OrgRole.Admin, "Dana", "Dark", DateTimeOffset.UtcNow.AddHours(-3));
-        await app.AddConsoleInvitationAsync(org.Uid, "invited-dark@example.test");
+        await app.Member(org.Uid, "member-dark@example.test", OrgRole.Admin).Named("Dana", "Dark").LastLogin(DateTimeOffset.UtcNow.AddHours(-3)).AddAsync();
+        await app.Member(org.Uid, "invited-dark@example.test").Pending().AddAsync();
         await using var session = await browser.OpenAsync(app, this);
         await session.Page.EmulateMediaAsync(new() { ColorScheme = ColorScheme.Dark });
         await session.SignInAsync("owner-dark@example.test");
@@ -185,7 +185,7 @@ public sealed class ConsoleBrowserTests(Browser browser, KestrelApp app) : IClas
     {
         var first = await app.CreateOrganizationAsync("Alpha Media", "owner-switch@example.test");
         var second = await app.CreateOrganizationAsync("Beta Labs", "owner-beta@example.test");
-        await app.AddConsoleMemberAsync(second.Uid, "owner-switch@example.test", OrgRole.Admin);
+        await app.Member(second.Uid, "owner-switch@example.test", OrgRole.Admin).AddAsync();
         await using var session = await browser.OpenAsync(app, this);
         await session.SignInAsync("owner-switch@example.test");
         await Expect(session.Page.GetByRole(AriaRole.Heading, new() { Name = "Your organizations" })).ToBeVisibleAsync();
@@ -215,11 +215,10 @@ public sealed class UsersBrowserTests(Browser browser, KestrelApp app) : IClassF
         for (var i = 0; i < names.Length; i++)
         {
             var (first, last) = names[i];
-            await app.AddConsoleMemberAsync(org.Uid, $"{first.ToLowerInvariant()}.{last.ToLowerInvariant()}@{owner.Split('@')[1]}", i % 4 == 0 ? OrgRole.Admin : OrgRole.Member,
-                first, last, i % 5 == 4 ? null : now.AddMinutes(-17 * i * i - 3));
+            await app.Member(org.Uid, $"{first.ToLowerInvariant()}.{last.ToLowerInvariant()}@{owner.Split('@')[1]}", i % 4 == 0 ? OrgRole.Admin : OrgRole.Member).Named(first, last).LastLogin(i % 5 == 4 ? null : now.AddMinutes(-17 * i * i - 3)).AddAsync();
         }
-        await app.AddConsoleInvitationAsync(org.Uid, $"new.hire@{owner.Split('@')[1]}");
-        await app.AddConsoleInvitationAsync(org.Uid, $"contractor@{owner.Split('@')[1]}");
+        await app.Member(org.Uid, $"new.hire@{owner.Split('@')[1]}").Pending().AddAsync();
+        await app.Member(org.Uid, $"contractor@{owner.Split('@')[1]}").Pending().AddAsync();
         return org;
     }
 
@@ -267,7 +266,7 @@ public sealed class UsersBrowserTests(Browser browser, KestrelApp app) : IClassF
     public async Task UsersList_PagesForwardAndBack_ByEmail()
     {
         var org = await SeedAsync("olive@users-paging.test");
-        for (var i = 0; i < 20; i++) await app.AddConsoleInvitationAsync(org.Uid, $"zz-invitee{i:00}@users-paging.test");
+        for (var i = 0; i < 20; i++) await app.Member(org.Uid, $"zz-invitee{i:00}@users-paging.test").Pending().AddAsync();
         await using var session = await browser.OpenAsync(app, this);
         await session.SignInAsync("olive@users-paging.test");
         await session.Page.GotoAsync($"/o/{org.Uid}/users?sort=email");
@@ -292,8 +291,8 @@ public sealed class UsersBrowserTests(Browser browser, KestrelApp app) : IClassF
         var ownerUid = await app.WithDbAsync(db => db.Users.Where(u => u.Email == "olive@stacks-list.test").Select(u => u.Uid).SingleAsync());
         var grace = await app.WithDbAsync(db => db.Memberships.SingleAsync(m => m.Email == "grace.hopper@stacks-list.test"));
         var alan = await app.WithDbAsync(db => db.Memberships.SingleAsync(m => m.Email == "alan.turing@stacks-list.test"));
-        await app.AddConsoleStackAsync(org.Uid, "Marketing website", ownerUid, (grace, "Content Manager"), (alan, "Developer"));
-        await app.AddConsoleStackAsync(org.Uid, "Mobile app", ownerUid, (alan, "Admin"));
+        await app.AddConsoleStackAsync(org.Uid, "Marketing website", ownerUid, (grace.Uid, "Content Manager"), (alan.Uid, "Developer"));
+        await app.AddConsoleStackAsync(org.Uid, "Mobile app", ownerUid, (alan.Uid, "Admin"));
         await using var session = await browser.OpenAsync(app, this);
         await session.SignInAsync("olive@stacks-list.test");
 

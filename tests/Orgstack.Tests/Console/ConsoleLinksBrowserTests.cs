@@ -121,7 +121,7 @@ public sealed class ConsoleLinksBrowserTests(Browser browser, KestrelApp app) : 
     {
         var org = await app.CreateOrganizationAsync("Acme Forced", "owner-forced@example.test");
         var owner = await app.ActorAsync("owner-forced@example.test");
-        await app.AddConsoleMemberAsync(org.Uid, "forced-member@example.test");
+        await app.Member(org.Uid, "forced-member@example.test").AddAsync();
         var forced = await app.RunAsync<ForcePasswordReset, MemberActionResult[]>(u =>
             u.HandleAsync(new MembersRequest(org.Uid, ["forced-member@example.test"]), owner, CancellationToken.None));
         Assert.True(forced.IsSuccess, forced.Error?.Message);
@@ -235,7 +235,7 @@ public sealed class ConsoleLinksBrowserTests(Browser browser, KestrelApp app) : 
     public async Task TransferringOwnership_EndToEnd_NomineeAcceptsFromTheLink_AndTheOldOwnerBecomesMember()
     {
         var org = await app.CreateOrganizationAsync("Acme Transfer", "owner-transfer@example.test");
-        await app.AddConsoleMemberAsync(org.Uid, "nominee@example.test", OrgRole.Admin);
+        await app.Member(org.Uid, "nominee@example.test", OrgRole.Admin).AddAsync();
         await using (var owner = await browser.OpenAsync(app, this, "TransferringOwnership_EndToEnd.1-owner"))
         {
             await owner.SignInAsync("owner-transfer@example.test");
@@ -269,7 +269,7 @@ public sealed class ConsoleLinksBrowserTests(Browser browser, KestrelApp app) : 
     public async Task TransferPage_CancelsThePendingOffer_AndIsForbiddenToAnAdmin()
     {
         var org = await app.CreateOrganizationAsync("Acme Withdraw", "owner-withdraw@example.test");
-        await app.AddConsoleMemberAsync(org.Uid, "admin-withdraw@example.test", OrgRole.Admin);
+        await app.Member(org.Uid, "admin-withdraw@example.test", OrgRole.Admin).AddAsync();
         await using (var admin = await browser.OpenAsync(app, this, "TransferPage_Cancel.1-admin"))
         {
             await admin.SignInAsync("admin-withdraw@example.test");
@@ -291,7 +291,7 @@ public sealed class ConsoleLinksBrowserTests(Browser browser, KestrelApp app) : 
     public async Task MfaReset_FromTheEmailedLink_ClearsTheFactor_AndSignInLeadsToEnrolment()
     {
         var org = await app.CreateOrganizationAsync("Acme MfaReset", "owner-mfareset@example.test");
-        await app.AddConsoleMemberAsync(org.Uid, "lost-phone@example.test");
+        await app.Member(org.Uid, "lost-phone@example.test").AddAsync();
         await app.LinksEnableTotpAsync("lost-phone@example.test");
         var owner = await app.ActorAsync("owner-mfareset@example.test");
         var reset = await app.RunAsync<ResetMemberMfa, MemberActionResult[]>(u =>

@@ -28,8 +28,8 @@ public sealed class PostRedirectGetBrowserTests(Browser browser, KestrelApp app)
     public async Task BulkChangeRole_ChangesEveryone_AndReloadOrBackNeverRepeatsIt()
     {
         var (org, _) = await OrgAsync("owner-prg-role@example.test");
-        var ada = await app.AddConsoleMemberAsync(org.Uid, "ada-prg-role@example.test", firstName: "Ada", lastName: "Role");
-        var bob = await app.AddConsoleMemberAsync(org.Uid, "bob-prg-role@example.test", firstName: "Bob", lastName: "Role");
+        var ada = await app.Member(org.Uid, "ada-prg-role@example.test").Named("Ada", "Role").AddAsync();
+        var bob = await app.Member(org.Uid, "bob-prg-role@example.test").Named("Bob", "Role").AddAsync();
         await using var session = await browser.OpenAsync(app, this);
         await session.SignInAsync("owner-prg-role@example.test");
         var page = session.Page;
@@ -47,7 +47,7 @@ public sealed class PostRedirectGetBrowserTests(Browser browser, KestrelApp app)
         Assert.DoesNotContain("handler=", page.Url);
         Assert.Contains("sort=email", page.Url);
         Assert.Equal(2, await RoleChangesAsync(org.Uid));
-        Assert.All(await app.WithDbAsync(db => db.Memberships.Where(m => m.Uid == ada.Uid || m.Uid == bob.Uid).Select(m => m.Role).ToListAsync()),
+        Assert.All(await app.WithDbAsync(db => db.Memberships.Where(m => m.Uid == ada.MembershipUid || m.Uid == bob.MembershipUid).Select(m => m.Role).ToListAsync()),
             r => Assert.Equal(OrgRole.Admin, r));
 
         // A reload shows the same result and changes nothing.
@@ -64,8 +64,8 @@ public sealed class PostRedirectGetBrowserTests(Browser browser, KestrelApp app)
     public async Task BulkChangeRole_WhenOneSelectedUserIsGone_ChangesNobody_AndSaysWho()
     {
         var (org, _) = await OrgAsync("owner-prg-none@example.test");
-        var stay = await app.AddConsoleMemberAsync(org.Uid, "stay-prg-none@example.test", firstName: "Sue", lastName: "Stay");
-        var gone = await app.AddConsoleMemberAsync(org.Uid, "gone-prg-none@example.test", firstName: "Gil", lastName: "Gone");
+        var stay = await app.Member(org.Uid, "stay-prg-none@example.test").Named("Sue", "Stay").AddAsync();
+        var gone = await app.Member(org.Uid, "gone-prg-none@example.test").Named("Gil", "Gone").AddAsync();
         await using var session = await browser.OpenAsync(app, this);
         await session.SignInAsync("owner-prg-none@example.test");
         var page = session.Page;
@@ -73,7 +73,7 @@ public sealed class PostRedirectGetBrowserTests(Browser browser, KestrelApp app)
         await page.GetByLabel("Select Sue Stay").CheckAsync();
         await page.GetByLabel("Select Gil Gone").CheckAsync();
         // Someone else removes Gil while the page is open.
-        await app.WithDbAsync(db => db.Memberships.Where(m => m.Uid == gone.Uid).ExecuteDeleteAsync());
+        await app.WithDbAsync(db => db.Memberships.Where(m => m.Uid == gone.MembershipUid).ExecuteDeleteAsync());
 
         var bar = page.GetByRole(AriaRole.Region, new() { Name = "Selected users" });
         await bar.GetByLabel("New organization role").SelectOptionAsync("admin");
@@ -84,7 +84,7 @@ public sealed class PostRedirectGetBrowserTests(Browser browser, KestrelApp app)
         await Expect(status).ToContainTextAsync("Nobody's role was changed");
         await Expect(status.Locator("li", new() { HasText = "gone-prg-none@example.test" })).ToContainTextAsync("Not found");
         await Expect(status.Locator("li", new() { HasText = "stay-prg-none@example.test" })).ToContainTextAsync("Not changed");
-        Assert.Equal(OrgRole.Member, await app.WithDbAsync(db => db.Memberships.Where(m => m.Uid == stay.Uid).Select(m => m.Role).SingleAsync()));
+        Assert.Equal(OrgRole.Member, await app.WithDbAsync(db => db.Memberships.Where(m => m.Uid == stay.MembershipUid).Select(m => m.Role).SingleAsync()));
         Assert.Equal(0, await RoleChangesAsync(org.Uid));
     }
 
@@ -92,11 +92,11 @@ public sealed class PostRedirectGetBrowserTests(Browser browser, KestrelApp app)
     public async Task EditUser_Save_RedirectsToTheUser_AndAReloadKeepsTheConfirmation()
     {
         var (org, _) = await OrgAsync("owner-prg-edit@example.test");
-        var mia = await app.AddConsoleMemberAsync(org.Uid, "mia-prg-edit@example.test", firstName: "Mia", lastName: "Edit");
+        var mia = await app.Member(org.Uid, "mia-prg-edit@example.test").Named("Mia", "Edit").AddAsync();
         await using var session = await browser.OpenAsync(app, this);
         await session.SignInAsync("owner-prg-edit@example.test");
         var page = session.Page;
-        await page.GotoAsync($"/o/{org.Uid}/users/{mia.Uid}");
+        await page.GotoAsync($"/o/{org.Uid}/users/{mia.MembershipUid}");
         await page.GetByRole(AriaRole.Radio, new() { Name = "Admin" }).CheckAsync();
         await page.GetByRole(AriaRole.Button, new() { Name = "Save changes" }).ClickAsync();
 
@@ -110,8 +110,8 @@ public sealed class PostRedirectGetBrowserTests(Browser browser, KestrelApp app)
     public async Task Actions_AnswerTheirPostWith303_AndAResultOpensOnlyForItsUser()
     {
         var (org, _) = await OrgAsync("owner-prg-http@example.test");
-        await app.AddConsoleMemberAsync(org.Uid, "admin-prg-http@example.test", OrgRole.Admin, "Ann", "Admin");
-        await app.AddConsoleMemberAsync(org.Uid, "mo-prg-http@example.test", firstName: "Mo", lastName: "Member");
+        await app.Member(org.Uid, "admin-prg-http@example.test", OrgRole.Admin).Named("Ann", "Admin").AddAsync();
+        await app.Member(org.Uid, "mo-prg-http@example.test").Named("Mo", "Member").AddAsync();
         using var owner = NewClient();
         await owner.SignInAsync("owner-prg-http@example.test");
         var users = $"/o/{org.Uid}/users";

@@ -26,10 +26,10 @@ public sealed class UsersPageQueryTests(UsersPageQueryTests.Data data) : IClassF
             {
                 DateTimeOffset? login = i % 3 == 0 ? null : start.AddHours(i % 7);
                 var role = i % 5 == 0 ? OrgRole.Admin : OrgRole.Member;
-                var m = await this.AddConsoleMemberAsync(Org.Uid, $"user{i:00}@example.test", role, i % 4 == 0 ? "Sam" : $"Person{i % 9}", "Doe", login);
+                var m = await this.Member(Org.Uid, $"user{i:00}@example.test", role).Named(i % 4 == 0 ? "Sam" : $"Person{i % 9}", "Doe").LastLogin(login).AddAsync();
                 if (i == 1) Member = new Actor(m.UserUid!, m.Email);
             }
-            for (var i = 0; i < 6; i++) await this.AddConsoleInvitationAsync(Org.Uid, $"invitee{i}@example.test");
+            for (var i = 0; i < 6; i++) await this.Member(Org.Uid, $"invitee{i}@example.test").Pending().AddAsync();
         }
 
         Task IAsyncLifetime.DisposeAsync() => Task.CompletedTask;

@@ -22,7 +22,7 @@ public abstract class LeanPathTests<TFactory>(TFactory app) where TFactory : App
         var org = await app.CreateOrganizationAsync("Lean Readers", $"lean-{Guid.NewGuid():n}@example.test");
         var ownerUid = await app.OwnerUidAsync(org.Uid);
         var at = DateTimeOffset.UtcNow.AddDays(-3);
-        var bob = await app.AddMemberAsync(org.Uid, $"bob-{Guid.NewGuid():n}@example.test", OrgRole.Admin, "Bob", "Ünïcode \"Q\"", ownerUid, lastLoginAt: at);
+        var bob = await app.Member(org.Uid, $"bob-{Guid.NewGuid():n}@example.test", OrgRole.Admin).Named("Bob", "Ünïcode \"Q\"").InvitedBy(ownerUid).LastLogin(at).AddAsync();
         await using (var scope = app.Scope())
         {
             var db = scope.ServiceProvider.GetRequiredService<OrgstackDbContext>();
@@ -85,10 +85,10 @@ public abstract class LeanPathTests<TFactory>(TFactory app) where TFactory : App
                 $"{typeof(T).Name}.{property.Name}: EF read {property.GetValue(expected)}, the lean reader {property.GetValue(actual)}");
     }
 
-    private async Task<(string OrgUid, OpsScenario.Person Bob, string Token)> MemberWithSessionAsync(string name)
+    private async Task<(string OrgUid, Person Bob, string Token)> MemberWithSessionAsync(string name)
     {
         var org = await app.CreateOrganizationAsync(name, $"{name.ToLowerInvariant().Replace(' ', '-')}-{Guid.NewGuid():n}@example.test");
-        var bob = await app.AddMemberAsync(org.Uid, $"bob-{Guid.NewGuid():n}@example.test", OrgRole.Member, "Bob", "B");
+        var bob = await app.Member(org.Uid, $"bob-{Guid.NewGuid():n}@example.test").Named("Bob", "B").AddAsync();
         await using var scope = app.Scope();
         var db = scope.ServiceProvider.GetRequiredService<OrgstackDbContext>();
         var user = await db.Users.AsNoTracking().FirstAsync(u => u.Uid == bob.UserUid);
@@ -148,7 +148,7 @@ public abstract class LeanPathTests<TFactory>(TFactory app) where TFactory : App
     [Fact]
     public async Task OrganizationPaths_RefuseARevokedSession_ALockedAccount_AndAForcedReset_LikeEveryOtherPath()
     {
-        foreach (var breakIt in new Func<OrgstackDbContext, OpsScenario.Person, Task>[]
+        foreach (var breakIt in new Func<OrgstackDbContext, Person, Task>[]
                  {
                      (db, p) => db.Sessions.Where(s => s.UserUid == p.UserUid).ExecuteUpdateAsync(u => u.SetProperty(s => s.RevokedAt, DateTimeOffset.UtcNow)),
                      (db, p) => db.Users.Where(u => u.Uid == p.UserUid).ExecuteUpdateAsync(u => u.SetProperty(x => x.LockedAt, DateTimeOffset.UtcNow)),
@@ -174,10 +174,9 @@ public abstract class LeanPathTests<TFactory>(TFactory app) where TFactory : App
         var org = await app.CreateOrganizationAsync("Lean Pages", ownerEmail);
         var ownerUid = await app.OwnerUidAsync(org.Uid);
         var now = DateTimeOffset.UtcNow;
-        var people = new List<OpsScenario.Person>();
+        var people = new List<Person>();
         for (var i = 0; i < 5; i++)
-            people.Add(await app.AddMemberAsync(org.Uid, $"p{i}-{Guid.NewGuid():n}@example.test", OrgRole.Member, $"P{i}", "", ownerUid,
-                lastLoginAt: i < 3 ? now.AddHours(-i).AddTicks(-i * 37) : null));
+            people.Add(await app.Member(org.Uid, $"p{i}-{Guid.NewGuid():n}@example.test").Named($"P{i}", "").InvitedBy(ownerUid).LastLogin(i < 3 ? now.AddHours(-i).AddTicks(-i * 37) : null).AddAsync());
         var (stack, role) = await app.AddStackAsync(org.Uid, "Lean Stack", ownerUid);
         await app.AssignStackRoleAsync(stack, people[1].MembershipUid, role);
         var client = app.Client();

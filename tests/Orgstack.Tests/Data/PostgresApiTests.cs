@@ -49,8 +49,8 @@ public sealed class PostgresApiTests : IClassFixture<PgAppFactory>
     {
         var org = await app.CreateOrganizationAsync("PG Export", "pg-export-owner@example.test");
         var owner = await app.OwnerUidAsync(org.Uid);
-        var bob = await app.AddMemberAsync(org.Uid, "bob@pg-export.test", Core.Organizations.OrgRole.Admin, "=Bob", "\"Quote\"", owner);
-        await app.AddInvitationAsync(org.Uid, "alice@pg-export.test", Core.Organizations.OrgRole.Member, owner);
+        var bob = await app.Member(org.Uid, "bob@pg-export.test", Core.Organizations.OrgRole.Admin).Named("=Bob", "\"Quote\"").InvitedBy(owner).AddAsync();
+        await app.Member(org.Uid, "alice@pg-export.test").InvitedBy(owner).Pending().AddAsync();
         var (stack, role) = await app.AddStackAsync(org.Uid, "+Stack", owner);
         await app.AssignStackRoleAsync(stack, bob.MembershipUid, role);
         var client = app.Client();

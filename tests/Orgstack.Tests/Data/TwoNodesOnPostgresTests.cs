@@ -14,8 +14,7 @@ public sealed class TwoNodesOnPostgresTests : IClassFixture<PgAppFactory>, IDisp
     public TwoNodesOnPostgresTests(PgAppFactory first)
     {
         this.first = first;
-        second.Settings["Orgstack:Database:Provider"] = "postgres";
-        second.Settings["Orgstack:Database:ConnectionString"] = first.ConnectionString;
+        second.OnPostgres(first.ConnectionString);
     }
 
     public void Dispose() => second.Dispose();

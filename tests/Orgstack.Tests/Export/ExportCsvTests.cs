@@ -29,9 +29,9 @@ public sealed class ExportCsvTests : IClassFixture<AppFactory>
         var org = await app.CreateOrganizationAsync("Export Co", "zed-owner@export.test");
         var owner = await app.OwnerUidAsync(org.Uid);
         var lastLogin = new DateTimeOffset(2026, 5, 4, 3, 2, 1, 789, TimeSpan.Zero);
-        var admin = await app.AddMemberAsync(org.Uid, "bob@export.test", OrgRole.Admin, "Bob", "Builder", owner, lastLogin);
-        await app.AddInvitationAsync(org.Uid, "alice@export.test", OrgRole.Member, owner);
-        await app.AddInvitationAsync(org.Uid, "carol@export.test", OrgRole.Member, owner, DateTimeOffset.UtcNow.AddDays(-1));
+        var admin = await app.Member(org.Uid, "bob@export.test", OrgRole.Admin).Named("Bob", "Builder").InvitedBy(owner).LastLogin(lastLogin).AddAsync();
+        await app.Member(org.Uid, "alice@export.test").InvitedBy(owner).Pending().AddAsync();
+        await app.Member(org.Uid, "carol@export.test").InvitedBy(owner).Pending(DateTimeOffset.UtcNow.AddDays(-1)).AddAsync();
         var (stack, developer) = await app.AddStackAsync(org.Uid, "Website", owner);
         var editor = await app.AddStackRoleAsync(stack, "Editor");
         await app.AssignStackRoleAsync(stack, admin.MembershipUid, developer);
@@ -84,7 +84,7 @@ public sealed class ExportCsvTests : IClassFixture<AppFactory>
         var stackRole = await app.WithDbAsync(db => db.StackRoles.Where(r => r.StackUid == stack).Select(r => r.Uid).SingleAsync());
         for (var i = 0; i < Payloads.Length; i++)
         {
-            var person = await app.AddMemberAsync(org.Uid, $"p{i:D2}@hostile.test", OrgRole.Member, Payloads[i], Payloads[i]);
+            var person = await app.Member(org.Uid, $"p{i:D2}@hostile.test").Named(Payloads[i], Payloads[i]).AddAsync();
             if (i == 0) await app.AssignStackRoleAsync(stack, person.MembershipUid, stackRole);
         }
         var client = app.Client();
@@ -115,8 +115,8 @@ public sealed class ExportCsvTests : IClassFixture<AppFactory>
     public async Task Export_AsAdmin_IsAllowed_AndAudited_WithTheRowCount()
     {
         var org = await app.CreateOrganizationAsync("Audit Co", "owner@audit-export.test");
-        await app.AddMemberAsync(org.Uid, "admin@audit-export.test", OrgRole.Admin);
-        await app.AddInvitationAsync(org.Uid, "invitee@audit-export.test", OrgRole.Member, null);
+        await app.Member(org.Uid, "admin@audit-export.test", OrgRole.Admin).AddAsync();
+        await app.Member(org.Uid, "invitee@audit-export.test").Pending().AddAsync();
         var client = app.Client();
         await client.LoginAsync("admin@audit-export.test", Scenario.Password);
 
@@ -133,7 +133,7 @@ public sealed class ExportCsvTests : IClassFixture<AppFactory>
     public async Task Export_AsMember_IsForbidden_AndNotAudited()
     {
         var org = await app.CreateOrganizationAsync("Member Co", "owner@member-export.test");
-        await app.AddMemberAsync(org.Uid, "member@member-export.test", OrgRole.Member);
+        await app.Member(org.Uid, "member@member-export.test").AddAsync();
         var client = app.Client();
         await client.LoginAsync("member@member-export.test", Scenario.Password);
 

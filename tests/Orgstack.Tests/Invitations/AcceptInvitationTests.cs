@@ -137,7 +137,7 @@ public sealed class AcceptInvitationTests(AppFactory app) : IClassFixture<AppFac
     {
         var (org, owner) = await app.NewOrganizationAsync();
         var email = Unique("done");
-        await app.AddMemberAsync(org.Uid, owner, email);
+        await app.Member(org.Uid, email).InviteAndAcceptAsync(owner);
         var uid = (await app.MembershipAsync(org.Uid, email))!.Uid;
 
         var resent = await app.RunAsync<ResendInvitation, Membership>(u => u.HandleAsync(new ResendInvitation.Request(org.Uid, uid), owner, CancellationToken.None));

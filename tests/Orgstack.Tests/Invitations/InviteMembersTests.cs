@@ -40,7 +40,7 @@ public sealed class InviteMembersTests(AppFactory app) : IClassFixture<AppFactor
     public async Task Inviting_AsOwnerRole_ByAdminOrOwner_IsRefused()
     {
         var (org, owner) = await app.NewOrganizationAsync();
-        var admin = await app.AddMemberAsync(org.Uid, owner, Unique("admin"), "admin");
+        var admin = await app.Member(org.Uid, Unique("admin"), OrgRole.Admin).InviteAndAcceptAsync(owner);
 
         var byAdmin = await app.InviteAsync(org.Uid, admin, Invitee(Unique("x"), "owner"));
         var byOwner = await app.InviteAsync(org.Uid, owner, Invitee(Unique("y"), OrgRoles.UidFor(org.Uid, OrgRole.Owner)));
@@ -53,7 +53,7 @@ public sealed class InviteMembersTests(AppFactory app) : IClassFixture<AppFactor
     public async Task Inviting_ByAdmin_WithRoleUid_Succeeds()
     {
         var (org, owner) = await app.NewOrganizationAsync();
-        var admin = await app.AddMemberAsync(org.Uid, owner, Unique("admin"), "admin");
+        var admin = await app.Member(org.Uid, Unique("admin"), OrgRole.Admin).InviteAndAcceptAsync(owner);
         var email = Unique("byadmin");
 
         var outcomes = await app.InviteAsync(org.Uid, admin, Invitee(email, OrgRoles.UidFor(org.Uid, OrgRole.Admin)));
@@ -69,7 +69,7 @@ public sealed class InviteMembersTests(AppFactory app) : IClassFixture<AppFactor
     public async Task Inviting_AsMember_IsForbidden()
     {
         var (org, owner) = await app.NewOrganizationAsync();
-        var member = await app.AddMemberAsync(org.Uid, owner, Unique("member"));
+        var member = await app.Member(org.Uid, Unique("member")).InviteAndAcceptAsync(owner);
 
         var result = await Invite(org.Uid, member, Invitee(Unique("z")));
 
@@ -92,7 +92,7 @@ public sealed class InviteMembersTests(AppFactory app) : IClassFixture<AppFactor
     {
         var (org, owner) = await app.NewOrganizationAsync();
         var member = Unique("member");
-        await app.AddMemberAsync(org.Uid, owner, member);
+        await app.Member(org.Uid, member).InviteAndAcceptAsync(owner);
         var pending = Unique("pending");
         await app.InviteAsync(org.Uid, owner, Invitee(pending));
         var good1 = Unique("good1");

@@ -152,7 +152,7 @@ public sealed class MailSmtpTests : IClassFixture<SmtpSink>, IDisposable
     [Fact]
     public async Task UnreachableSmtpServer_RetriesWithBackoff_ThenTheMessageIsDeadWithItsError()
     {
-        var app = App(SmtpSink.FreePort(), maxAttempts: 3, retryBaseMs: 100);
+        var app = App(TestPorts.Free(), maxAttempts: 3, retryBaseMs: 100);
         var (id, _) = await app.QueueAsync("nobody-home@example.test");
         _ = app.Server;
 
@@ -168,7 +168,7 @@ public sealed class MailSmtpTests : IClassFixture<SmtpSink>, IDisposable
     [Fact]
     public async Task RetryingADeadMessage_AfterTheServerIsBack_DeliversIt()
     {
-        var app = App(SmtpSink.FreePort(), maxAttempts: 1, retryBaseMs: 100);
+        var app = App(TestPorts.Free(), maxAttempts: 1, retryBaseMs: 100);
         var (id, link) = await app.QueueAsync($"retry-{Guid.NewGuid():n}@example.test");
         _ = app.Server;
         Assert.True(await TestWait.UntilAsync(async () => (await app.MessageAsync(id)).Status == OutboxStatus.Dead, 60));

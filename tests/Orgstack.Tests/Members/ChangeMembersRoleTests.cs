@@ -25,9 +25,9 @@ public sealed class ChangeMembersRoleTests(AppFactory app) : IClassFixture<AppFa
         var b = Unique("bulk-b");
         var already = Unique("bulk-admin");
         var pending = Unique("bulk-pending");
-        await app.AddMemberAsync(org.Uid, owner, a);
-        var bActor = await app.AddMemberAsync(org.Uid, owner, b);
-        await app.AddMemberAsync(org.Uid, owner, already, "admin");
+        await app.Member(org.Uid, a).InviteAndAcceptAsync(owner);
+        var bActor = await app.Member(org.Uid, b).InviteAndAcceptAsync(owner);
+        await app.Member(org.Uid, already, OrgRole.Admin).InviteAndAcceptAsync(owner);
         await app.InviteAsync(org.Uid, owner, Invitee(pending));
         var pendingUid = (await app.MembershipAsync(org.Uid, pending))!.Uid;
 
@@ -50,8 +50,8 @@ public sealed class ChangeMembersRoleTests(AppFactory app) : IClassFixture<AppFa
         var (org, owner) = await app.NewOrganizationAsync();
         var a = Unique("none-a");
         var b = Unique("none-b");
-        await app.AddMemberAsync(org.Uid, owner, a);
-        await app.AddMemberAsync(org.Uid, owner, b);
+        await app.Member(org.Uid, a).InviteAndAcceptAsync(owner);
+        await app.Member(org.Uid, b).InviteAndAcceptAsync(owner);
         var stranger = Unique("none-stranger");
 
         var result = await Change(org.Uid, owner, "admin", a, owner.Email!, b, stranger);
@@ -70,9 +70,9 @@ public sealed class ChangeMembersRoleTests(AppFactory app) : IClassFixture<AppFa
     public async Task ChangingRole_OfYourself_IsRefusedForEveryone()
     {
         var (org, owner) = await app.NewOrganizationAsync();
-        var admin = await app.AddMemberAsync(org.Uid, owner, Unique("self-admin"), "admin");
+        var admin = await app.Member(org.Uid, Unique("self-admin"), OrgRole.Admin).InviteAndAcceptAsync(owner);
         var other = Unique("self-other");
-        await app.AddMemberAsync(org.Uid, owner, other, "admin");
+        await app.Member(org.Uid, other, OrgRole.Admin).InviteAndAcceptAsync(owner);
 
         var result = await Change(org.Uid, admin, "member", admin.Email!, other);
 
@@ -101,7 +101,7 @@ public sealed class ChangeMembersRoleTests(AppFactory app) : IClassFixture<AppFa
     {
         var (org, owner) = await app.NewOrganizationAsync();
         var a = Unique("badrole");
-        await app.AddMemberAsync(org.Uid, owner, a);
+        await app.Member(org.Uid, a).InviteAndAcceptAsync(owner);
 
         var result = await Change(org.Uid, owner, role, a);
 
@@ -113,9 +113,9 @@ public sealed class ChangeMembersRoleTests(AppFactory app) : IClassFixture<AppFa
     public async Task ChangingRole_AsMember_IsForbidden()
     {
         var (org, owner) = await app.NewOrganizationAsync();
-        var member = await app.AddMemberAsync(org.Uid, owner, Unique("plain"));
+        var member = await app.Member(org.Uid, Unique("plain")).InviteAndAcceptAsync(owner);
         var other = Unique("plain-other");
-        await app.AddMemberAsync(org.Uid, owner, other);
+        await app.Member(org.Uid, other).InviteAndAcceptAsync(owner);
 
         var result = await Change(org.Uid, member, "admin", other);
 
@@ -129,8 +129,8 @@ public sealed class ChangeMembersRoleTests(AppFactory app) : IClassFixture<AppFa
         var (org, owner) = await app.NewOrganizationAsync();
         var a = Unique("api-a");
         var b = Unique("api-b");
-        await app.AddMemberAsync(org.Uid, owner, a);
-        await app.AddMemberAsync(org.Uid, owner, b);
+        await app.Member(org.Uid, a).InviteAndAcceptAsync(owner);
+        await app.Member(org.Uid, b).InviteAndAcceptAsync(owner);
         var client = await app.SignedInAsync(owner.Email!);
 
         var refused = (await client.PostAsync($"/v3/organizations/{org.Uid}/users/change_role", new { users = new[] { a, "nobody@example.test" }, role = "admin" }))

@@ -26,7 +26,7 @@ public sealed class ListMembersTests(AppFactory app) : IClassFixture<AppFactory>
         foreach (var (prefix, first, last, day) in names)
         {
             var email = $"{prefix}@{org.Uid}.example.test";
-            await app.AddMemberAsync(org.Uid, owner, email, "member", stack, "Developer");
+            await app.Member(org.Uid, email).InviteAndAcceptAsync(owner, stack, "Developer");
             await app.DbAsync(db => db.Memberships.Where(m => m.Email == email).ExecuteUpdateAsync(u => u
                 .SetProperty(m => m.FirstName, first).SetProperty(m => m.LastName, last)
                 .SetProperty(m => m.SortName, $"{first} {last}".ToLower())
@@ -130,7 +130,7 @@ public sealed class ListMembersTests(AppFactory app) : IClassFixture<AppFactory>
     public async Task Listing_AsMember_IsForbidden_AndAsStranger_NotFound()
     {
         var (org, owner) = await app.NewOrganizationAsync();
-        var member = await app.AddMemberAsync(org.Uid, owner, Unique("m"));
+        var member = await app.Member(org.Uid, Unique("m")).InviteAndAcceptAsync(owner);
         var (_, stranger) = await app.NewOrganizationAsync();
 
         var asMember = await app.RunAsync<ListMembers, MemberPage>(u => u.HandleAsync(new ListMembers.Request(org.Uid), member, CancellationToken.None));

@@ -25,7 +25,7 @@ public sealed class MemberManagementTests(AppFactory app) : IClassFixture<AppFac
         var website = await app.CreateStackAsync(org.Uid, owner.UserUid, "Website");
         var blog = await app.CreateStackAsync(org.Uid, owner.UserUid, "Blog");
         var email = Unique("change");
-        await app.AddMemberAsync(org.Uid, owner, email, "member", website, "Developer");
+        await app.Member(org.Uid, email).InviteAndAcceptAsync(owner, website, "Developer");
         var uid = await ShareUid(org.Uid, email);
 
         var result = await Change(org.Uid, uid, owner, "admin", new Dictionary<string, IReadOnlyList<string>>
@@ -48,7 +48,7 @@ public sealed class MemberManagementTests(AppFactory app) : IClassFixture<AppFac
         var website = await app.CreateStackAsync(org.Uid, owner.UserUid, "Website");
         var blog = await app.CreateStackAsync(org.Uid, owner.UserUid, "Blog");
         var email = Unique("clear");
-        await app.AddMemberAsync(org.Uid, owner, email, "member", website, "Developer");
+        await app.Member(org.Uid, email).InviteAndAcceptAsync(owner, website, "Developer");
         var uid = await ShareUid(org.Uid, email);
         await Change(org.Uid, uid, owner, null, new Dictionary<string, IReadOnlyList<string>> { [blog.ApiKey] = [blog.Roles["Developer"]] });
 
@@ -63,7 +63,7 @@ public sealed class MemberManagementTests(AppFactory app) : IClassFixture<AppFac
     public async Task ChangingRoles_OfTheOwner_IsRefused()
     {
         var (org, owner) = await app.NewOrganizationAsync();
-        var admin = await app.AddMemberAsync(org.Uid, owner, Unique("admin"), "admin");
+        var admin = await app.Member(org.Uid, Unique("admin"), OrgRole.Admin).InviteAndAcceptAsync(owner);
         var ownerShare = await ShareUid(org.Uid, owner.Email);
 
         Assert.Equal(MemberErrors.OwnerChangesOnlyByTransfer, (await Change(org.Uid, ownerShare, admin, "member")).Error);
@@ -76,7 +76,7 @@ public sealed class MemberManagementTests(AppFactory app) : IClassFixture<AppFac
     {
         var (org, owner) = await app.NewOrganizationAsync();
         var email = Unique("promote");
-        await app.AddMemberAsync(org.Uid, owner, email);
+        await app.Member(org.Uid, email).InviteAndAcceptAsync(owner);
 
         var result = await Change(org.Uid, await ShareUid(org.Uid, email), owner, "owner");
 
@@ -88,7 +88,7 @@ public sealed class MemberManagementTests(AppFactory app) : IClassFixture<AppFac
     {
         var (org, owner) = await app.NewOrganizationAsync();
         var email = Unique("self");
-        var admin = await app.AddMemberAsync(org.Uid, owner, email, "admin");
+        var admin = await app.Member(org.Uid, email, OrgRole.Admin).InviteAndAcceptAsync(owner);
 
         var result = await Change(org.Uid, await ShareUid(org.Uid, email), admin, "member");
 
@@ -99,9 +99,9 @@ public sealed class MemberManagementTests(AppFactory app) : IClassFixture<AppFac
     public async Task ChangingRoles_AsMember_IsForbidden()
     {
         var (org, owner) = await app.NewOrganizationAsync();
-        var member = await app.AddMemberAsync(org.Uid, owner, Unique("m1"));
+        var member = await app.Member(org.Uid, Unique("m1")).InviteAndAcceptAsync(owner);
         var other = Unique("m2");
-        await app.AddMemberAsync(org.Uid, owner, other);
+        await app.Member(org.Uid, other).InviteAndAcceptAsync(owner);
 
         var result = await Change(org.Uid, await ShareUid(org.Uid, other), member, "admin");
 
@@ -115,7 +115,7 @@ public sealed class MemberManagementTests(AppFactory app) : IClassFixture<AppFac
         var (org, owner) = await app.NewOrganizationAsync();
         var (other, otherOwner) = await app.NewOrganizationAsync();
         var email = Unique("foreign");
-        await app.AddMemberAsync(other.Uid, otherOwner, email);
+        await app.Member(other.Uid, email).InviteAndAcceptAsync(otherOwner);
 
         var result = await Change(org.Uid, await ShareUid(other.Uid, email), owner, "admin");
 
@@ -126,9 +126,9 @@ public sealed class MemberManagementTests(AppFactory app) : IClassFixture<AppFac
     public async Task Removing_TheOwner_IsRefusedAndNothingIsRemoved()
     {
         var (org, owner) = await app.NewOrganizationAsync();
-        var admin = await app.AddMemberAsync(org.Uid, owner, Unique("admin"), "admin");
+        var admin = await app.Member(org.Uid, Unique("admin"), OrgRole.Admin).InviteAndAcceptAsync(owner);
         var member = Unique("member");
-        await app.AddMemberAsync(org.Uid, owner, member);
+        await app.Member(org.Uid, member).InviteAndAcceptAsync(owner);
 
         var result = await Remove(org.Uid, admin, member, owner.Email);
 
@@ -143,7 +143,7 @@ public sealed class MemberManagementTests(AppFactory app) : IClassFixture<AppFac
         var (org, owner) = await app.NewOrganizationAsync();
         var website = await app.CreateStackAsync(org.Uid, owner.UserUid, "Website");
         var email = Unique("leaver");
-        await app.AddMemberAsync(org.Uid, owner, email, "member", website, "Developer", "Admin");
+        await app.Member(org.Uid, email).InviteAndAcceptAsync(owner, website, "Developer", "Admin");
         var uid = await ShareUid(org.Uid, email);
 
         var result = await Remove(org.Uid, owner, email.ToUpperInvariant());
@@ -180,7 +180,7 @@ public sealed class MemberManagementTests(AppFactory app) : IClassFixture<AppFac
     {
         var (org, owner) = await app.NewOrganizationAsync();
         var member = Unique("stay");
-        await app.AddMemberAsync(org.Uid, owner, member);
+        await app.Member(org.Uid, member).InviteAndAcceptAsync(owner);
 
         var result = await Remove(org.Uid, owner, member, Unique("ghost"));
 
@@ -192,9 +192,9 @@ public sealed class MemberManagementTests(AppFactory app) : IClassFixture<AppFac
     public async Task Removing_AsMember_IsForbidden()
     {
         var (org, owner) = await app.NewOrganizationAsync();
-        var member = await app.AddMemberAsync(org.Uid, owner, Unique("m"));
+        var member = await app.Member(org.Uid, Unique("m")).InviteAndAcceptAsync(owner);
         var other = Unique("o");
-        await app.AddMemberAsync(org.Uid, owner, other);
+        await app.Member(org.Uid, other).InviteAndAcceptAsync(owner);
 
         Assert.Equal(ErrorKind.Forbidden, (await Remove(org.Uid, member, other)).Error!.Kind);
     }
@@ -204,7 +204,7 @@ public sealed class MemberManagementTests(AppFactory app) : IClassFixture<AppFac
     {
         var (org, owner) = await app.NewOrganizationAsync();
         var email = Unique("login");
-        await app.AddMemberAsync(org.Uid, owner, email);
+        await app.Member(org.Uid, email).InviteAndAcceptAsync(owner);
 
         await app.UseAsync(sp => Microsoft.Extensions.DependencyInjection.ServiceProviderServiceExtensions.GetRequiredService<SignIn>(sp)
             .HandleAsync(new SignIn.Request(email, Scenario.Password, null, null, null), CancellationToken.None));
@@ -217,7 +217,7 @@ public sealed class MemberManagementTests(AppFactory app) : IClassFixture<AppFac
     {
         var (org, owner) = await app.NewOrganizationAsync();
         var adminEmail = Unique("admin");
-        var admin = await app.AddMemberAsync(org.Uid, owner, adminEmail, "admin");
+        var admin = await app.Member(org.Uid, adminEmail, OrgRole.Admin).InviteAndAcceptAsync(owner);
         var invited = Unique("invited");
         await app.InviteAsync(org.Uid, admin, Invitee(invited));
         var token = await app.LatestTokenAsync(invited);
@@ -234,7 +234,7 @@ public sealed class MemberManagementTests(AppFactory app) : IClassFixture<AppFac
     {
         var (org, owner) = await app.NewOrganizationAsync();
         var adminEmail = Unique("admin");
-        var admin = await app.AddMemberAsync(org.Uid, owner, adminEmail, "admin");
+        var admin = await app.Member(org.Uid, adminEmail, OrgRole.Admin).InviteAndAcceptAsync(owner);
         var invited = Unique("invited");
         await app.InviteAsync(org.Uid, admin, Invitee(invited));
         var token = await app.LatestTokenAsync(invited);

@@ -24,7 +24,7 @@ public sealed class OwnershipTransferTests(AppFactory app) : IClassFixture<AppFa
     public async Task Starting_ByAnAdmin_IsForbidden()
     {
         var (org, owner) = await app.NewOrganizationAsync();
-        var admin = await app.AddMemberAsync(org.Uid, owner, Unique("admin"), "admin");
+        var admin = await app.Member(org.Uid, Unique("admin"), OrgRole.Admin).InviteAndAcceptAsync(owner);
 
         var result = await Start(org.Uid, admin, admin.Email);
 
@@ -74,7 +74,7 @@ public sealed class OwnershipTransferTests(AppFactory app) : IClassFixture<AppFa
     public async Task Cancelling_StopsTheLink_AndAllowsANewTransfer()
     {
         var (org, owner) = await app.NewOrganizationAsync();
-        var nominee = await app.AddMemberAsync(org.Uid, owner, Unique("nominee"));
+        var nominee = await app.Member(org.Uid, Unique("nominee")).InviteAndAcceptAsync(owner);
         await Start(org.Uid, owner, nominee.Email);
         var token = await app.LatestTokenAsync(nominee.Email, "ownership_transfer");
 
@@ -101,7 +101,7 @@ public sealed class OwnershipTransferTests(AppFactory app) : IClassFixture<AppFa
     {
         var (org, owner) = await app.NewOrganizationAsync();
         var created = await app.CreateStackAsync(org.Uid, owner.UserUid, "Owner's own");
-        var nominee = await app.AddMemberAsync(org.Uid, owner, Unique("nominee"), "admin");
+        var nominee = await app.Member(org.Uid, Unique("nominee"), OrgRole.Admin).InviteAndAcceptAsync(owner);
         var shared = await app.CreateStackAsync(org.Uid, nominee.UserUid, "Shared");
         var ownerShare = (await app.MembershipAsync(org.Uid, owner.Email))!.Uid;
         await app.RunAsync<ChangeMemberRoles, Membership>(u => u.HandleAsync(new ChangeMemberRoles.Request(org.Uid, ownerShare, null,
@@ -141,7 +141,7 @@ public sealed class OwnershipTransferTests(AppFactory app) : IClassFixture<AppFa
     {
         var (org, owner) = await app.NewOrganizationAsync();
         var nominee = Unique("nominee");
-        var bystander = await app.AddMemberAsync(org.Uid, owner, Unique("bystander"), "admin");
+        var bystander = await app.Member(org.Uid, Unique("bystander"), OrgRole.Admin).InviteAndAcceptAsync(owner);
         await Start(org.Uid, owner, nominee);
 
         var result = await Accept(await app.LatestTokenAsync(nominee, "ownership_transfer"), bystander);
@@ -162,7 +162,7 @@ public sealed class OwnershipTransferTests(AppFactory app) : IClassFixture<AppFa
     public async Task Accepting_InParallel_EndsWithExactlyOneOwner()
     {
         var (org, owner) = await app.NewOrganizationAsync();
-        var nominee = await app.AddMemberAsync(org.Uid, owner, Unique("racer"));
+        var nominee = await app.Member(org.Uid, Unique("racer")).InviteAndAcceptAsync(owner);
         await Start(org.Uid, owner, nominee.Email);
         var token = await app.LatestTokenAsync(nominee.Email, "ownership_transfer");
 
@@ -178,7 +178,7 @@ public sealed class OwnershipTransferTests(AppFactory app) : IClassFixture<AppFa
         var clock = new TestClock();
         await using var timed = app.WithWebHostBuilder(b => b.ConfigureServices(s => s.AddSingleton<TimeProvider>(clock)));
         var (org, owner) = await app.NewOrganizationAsync();
-        var nominee = await app.AddMemberAsync(org.Uid, owner, Unique("slow"));
+        var nominee = await app.Member(org.Uid, Unique("slow")).InviteAndAcceptAsync(owner);
         var started = await timed.RunAsync<StartOwnershipTransfer, OwnershipTransfer>(u => u.HandleAsync(new StartOwnershipTransfer.Request(org.Uid, nominee.Email), owner, CancellationToken.None));
         Assert.True(started.IsSuccess);
         var token = await timed.LatestTokenAsync(nominee.Email, "ownership_transfer");
@@ -196,7 +196,7 @@ public sealed class OwnershipTransferTests(AppFactory app) : IClassFixture<AppFa
     public async Task Accepting_AfterOwnershipMovedOtherwise_IsRefused()
     {
         var (org, owner) = await app.NewOrganizationAsync();
-        var first = await app.AddMemberAsync(org.Uid, owner, Unique("first"));
+        var first = await app.Member(org.Uid, Unique("first")).InviteAndAcceptAsync(owner);
         await Start(org.Uid, owner, first.Email);
         var token = await app.LatestTokenAsync(first.Email, "ownership_transfer");
         Assert.True((await Accept(token, first)).IsSuccess);

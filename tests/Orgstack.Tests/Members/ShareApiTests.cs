@@ -17,7 +17,7 @@ public sealed class ShareApiTests(AppFactory app) : IClassFixture<AppFactory>
         var (org, owner) = await app.NewOrganizationAsync();
         var stack = await app.CreateStackAsync(org.Uid, owner.UserUid);
         var member = Unique("member");
-        await app.AddMemberAsync(org.Uid, owner, member);
+        await app.Member(org.Uid, member).InviteAndAcceptAsync(owner);
         var client = await app.SignedInAsync(owner.Email);
         var adminRole = OrgRoles.UidFor(org.Uid, OrgRole.Admin);
         var memberRole = OrgRoles.UidFor(org.Uid, OrgRole.Member);
@@ -69,7 +69,7 @@ public sealed class ShareApiTests(AppFactory app) : IClassFixture<AppFactory>
     public async Task PostShare_ByAdminAsOwner_Answers403()
     {
         var (org, owner) = await app.NewOrganizationAsync();
-        var admin = await app.AddMemberAsync(org.Uid, owner, Unique("admin"), "admin");
+        var admin = await app.Member(org.Uid, Unique("admin"), OrgRole.Admin).InviteAndAcceptAsync(owner);
         var client = await app.SignedInAsync(admin.Email);
 
         var response = await client.PostAsync($"/v3/organizations/{org.Uid}/share",
@@ -82,7 +82,7 @@ public sealed class ShareApiTests(AppFactory app) : IClassFixture<AppFactory>
     public async Task PostShare_AsMember_Answers403()
     {
         var (org, owner) = await app.NewOrganizationAsync();
-        var member = await app.AddMemberAsync(org.Uid, owner, Unique("member"));
+        var member = await app.Member(org.Uid, Unique("member")).InviteAndAcceptAsync(owner);
         var client = await app.SignedInAsync(member.Email);
 
         var response = await client.PostAsync($"/v3/organizations/{org.Uid}/share", ShareBody(new Dictionary<string, string[]> { [Unique("x")] = ["member"] }));
@@ -195,7 +195,7 @@ public sealed class ShareApiTests(AppFactory app) : IClassFixture<AppFactory>
     {
         var (org, owner) = await app.NewOrganizationAsync();
         var member = Unique("member");
-        await app.AddMemberAsync(org.Uid, owner, member);
+        await app.Member(org.Uid, member).InviteAndAcceptAsync(owner);
         var pending = Unique("pending");
         await app.InviteAsync(org.Uid, owner, Invitee(pending));
         var client = await app.SignedInAsync(owner.Email);
@@ -235,7 +235,7 @@ public sealed class ShareApiTests(AppFactory app) : IClassFixture<AppFactory>
         var (org, owner) = await app.NewOrganizationAsync();
         var stack = await app.CreateStackAsync(org.Uid, owner.UserUid);
         var email = Unique("put");
-        await app.AddMemberAsync(org.Uid, owner, email);
+        await app.Member(org.Uid, email).InviteAndAcceptAsync(owner);
         var uid = (await app.MembershipAsync(org.Uid, email))!.Uid;
         var client = await app.SignedInAsync(owner.Email);
 
@@ -273,7 +273,7 @@ public sealed class ShareApiTests(AppFactory app) : IClassFixture<AppFactory>
         var (org, owner) = await app.NewOrganizationAsync();
         var stack = await app.CreateStackAsync(org.Uid, owner.UserUid, "Docs");
         var email = Unique("known");
-        await app.AddMemberAsync(org.Uid, owner, email, "member", stack, "Developer");
+        await app.Member(org.Uid, email).InviteAndAcceptAsync(owner, stack, "Developer");
         await app.SignedInAsync(email);
         var client = await app.SignedInAsync(owner.Email);
 

@@ -11,7 +11,7 @@ public sealed class TransferApiTests(AppFactory app) : IClassFixture<AppFactory>
     public async Task TransferOwnership_StartCancelStartAccept_SwapsOwnerAndMember()
     {
         var (org, owner) = await app.NewOrganizationAsync();
-        var nominee = await app.AddMemberAsync(org.Uid, owner, Unique("nominee"), "admin");
+        var nominee = await app.Member(org.Uid, Unique("nominee"), OrgRole.Admin).InviteAndAcceptAsync(owner);
         var client = await app.SignedInAsync(owner.Email);
 
         var started = (await client.PostAsync($"/v3/organizations/{org.Uid}/transfer-ownership", new { transfer_to = nominee.Email })).EnsureStatus(HttpStatusCode.OK).Json;
@@ -36,7 +36,7 @@ public sealed class TransferApiTests(AppFactory app) : IClassFixture<AppFactory>
     public async Task TransferOwnership_ByAdmin_Answers403_AndWithoutAddress_Answers400()
     {
         var (org, owner) = await app.NewOrganizationAsync();
-        var admin = await app.AddMemberAsync(org.Uid, owner, Unique("admin"), "admin");
+        var admin = await app.Member(org.Uid, Unique("admin"), OrgRole.Admin).InviteAndAcceptAsync(owner);
 
         (await (await app.SignedInAsync(admin.Email)).PostAsync($"/v3/organizations/{org.Uid}/transfer-ownership", new { transfer_to = admin.Email })).EnsureError(HttpStatusCode.Forbidden);
         var ownerClient = await app.SignedInAsync(owner.Email);
@@ -50,7 +50,7 @@ public sealed class TransferApiTests(AppFactory app) : IClassFixture<AppFactory>
     {
         var (org, owner) = await app.NewOrganizationAsync();
         var (_, nominee) = await app.NewOrganizationAsync();
-        var bystander = await app.AddMemberAsync(org.Uid, owner, Unique("bystander"));
+        var bystander = await app.Member(org.Uid, Unique("bystander")).InviteAndAcceptAsync(owner);
         await (await app.SignedInAsync(owner.Email)).PostAsync($"/v3/organizations/{org.Uid}/transfer-ownership", new { transfer_to = nominee.Email });
         var token = await app.LatestTokenAsync(nominee.Email, "ownership_transfer");
 

@@ -17,11 +17,11 @@ public sealed class LogsApiTests : IClassFixture<AppFactory>
     public LogsApiTests(AppFactory app) => this.app = app;
 
     /// <summary>An organization with 30 events an hour apart: odd ones by the Admin in module "stack", even ones "invite" by the Owner.</summary>
-    private async Task<(Organization Org, OpsScenario.Person Admin, string OwnerUid)> SeedAsync(string prefix)
+    private async Task<(Organization Org, Person Admin, string OwnerUid)> SeedAsync(string prefix)
     {
         var org = await app.CreateOrganizationAsync($"{prefix} Co", $"owner@{prefix}.test");
         var ownerUid = await app.OwnerUidAsync(org.Uid);
-        var admin = await app.AddMemberAsync(org.Uid, $"admin@{prefix}.test", OrgRole.Admin);
+        var admin = await app.Member(org.Uid, $"admin@{prefix}.test", OrgRole.Admin).AddAsync();
         await using var scope = app.Scope();
         var db = scope.ServiceProvider.GetRequiredService<OrgstackDbContext>();
         for (var i = 0; i < 30; i++)
@@ -132,7 +132,7 @@ public sealed class LogsApiTests : IClassFixture<AppFactory>
     {
         var (org, _, _) = await SeedAsync("logs-member");
         var (other, _, _) = await SeedAsync("logs-member-other");
-        await app.AddMemberAsync(org.Uid, "member@logs-member.test", OrgRole.Member);
+        await app.Member(org.Uid, "member@logs-member.test").AddAsync();
         var member = await SignedInAsync("member@logs-member.test");
         var uid = await app.WithDbAsync(db => db.AuditEvents.Where(e => e.OrganizationUid == org.Uid).Select(e => e.Uid).FirstAsync());
 
@@ -163,10 +163,10 @@ public sealed class PlanApiTests : IClassFixture<AppFactory>
             await db.Organizations.Where(o => o.Uid == org.Uid).ExecuteUpdateAsync(s => s
                 .SetProperty(o => o.BillingEmail, "billing@" + prefix + ".test").SetProperty(o => o.BillingPaymentMethod, "card ending 4242"));
         }
-        await app.AddMemberAsync(org.Uid, $"admin@{prefix}.test", OrgRole.Admin);
-        await app.AddMemberAsync(org.Uid, $"member@{prefix}.test", OrgRole.Member);
-        await app.AddInvitationAsync(org.Uid, $"invitee1@{prefix}.test", OrgRole.Member, owner);
-        await app.AddInvitationAsync(org.Uid, $"invitee2@{prefix}.test", OrgRole.Admin, owner);
+        await app.Member(org.Uid, $"admin@{prefix}.test", OrgRole.Admin).AddAsync();
+        await app.Member(org.Uid, $"member@{prefix}.test").AddAsync();
+        await app.Member(org.Uid, $"invitee1@{prefix}.test").InvitedBy(owner).Pending().AddAsync();
+        await app.Member(org.Uid, $"invitee2@{prefix}.test", OrgRole.Admin).InvitedBy(owner).Pending().AddAsync();
         await app.AddStackAsync(org.Uid, "One", owner);
         await app.AddStackAsync(org.Uid, "Two", owner);
         return org;

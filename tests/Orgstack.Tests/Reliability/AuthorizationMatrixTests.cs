@@ -14,17 +14,14 @@ namespace Orgstack.Tests.Reliability;
 /// maps: a new endpoint fails this test until it is classified. Targets that a call changes (a member to remove, a
 /// role to delete, a stack to delete) are made fresh for each cell, so the callers' own standing never changes.
 /// </summary>
-public sealed class AuthorizationMatrixTests(AppFactory app, ITestOutputHelper output)
-    : AuthorizationMatrixSuite(app, output, "SQLite"), IClassFixture<AppFactory>;
+public sealed class AuthorizationMatrixTests(AppFactory app, ITestOutputHelper output) : AuthorizationMatrixSuite<AppFactory>(app, output);
 
 /// <summary>The same matrix with the server on PostgreSQL.</summary>
-public sealed class AuthorizationMatrixOnPostgresTests(PgAppFactory app, ITestOutputHelper output)
-    : AuthorizationMatrixSuite(app, output, "PostgreSQL"), IClassFixture<PgAppFactory>;
+public sealed class AuthorizationMatrixOnPostgresTests(PgAppFactory app, ITestOutputHelper output) : AuthorizationMatrixSuite<PgAppFactory>(app, output);
 
-public abstract class AuthorizationMatrixSuite(AppFactory app, ITestOutputHelper output, string provider)
+public abstract class AuthorizationMatrixSuite<TFactory>(TFactory app, ITestOutputHelper output) : ProviderSuite<TFactory>(app, output)
+    where TFactory : AppFactory
 {
-    protected string Provider => provider;
-
     // Expected status per caller, in MatrixCaller order: Anonymous, Member, Admin, Owner, StackMember, OtherOwner, Removed, Locked.
     // 200 stands for any 2xx; anything else must be that status in the error shape.
     private static readonly int[] OrgAdmin = [401, 403, 200, 200, 403, 404, 404, 401];
@@ -154,13 +151,13 @@ public abstract class AuthorizationMatrixSuite(AppFactory app, ITestOutputHelper
     [Fact]
     public async Task EveryEndpoint_ForEveryKindOfCaller_AnswersAsTheTableSays()
     {
-        var endpoints = app.ReliabilityEndpoints();
+        var endpoints = App.ReliabilityEndpoints();
         var unclassified = endpoints.Where(e => !Table.ContainsKey(e)).ToList();
         Assert.True(unclassified.Count == 0, "Endpoints missing from the authorization matrix (classify them): " + string.Join(", ", unclassified));
         var stale = Table.Keys.Where(k => !endpoints.Contains(k)).ToList();
         Assert.True(stale.Count == 0, "Matrix rows for endpoints that no longer exist: " + string.Join(", ", stale));
 
-        var world = await ReliabilityWorld.BuildAsync(app);
+        var world = await ReliabilityWorld.BuildAsync(App);
         var failures = new List<string>();
         var report = new StringBuilder();
         var cells = 0;
@@ -180,8 +177,8 @@ public abstract class AuthorizationMatrixSuite(AppFactory app, ITestOutputHelper
             }
             report.AppendLine($"{endpoint,-80} {string.Join(' ', row)}");
         }
-        output.WriteLine(report.ToString());
-        output.WriteLine($"Authorization matrix ({provider}): {Table.Count} endpoints x {Enum.GetValues<MatrixCaller>().Length} callers = {cells} cells checked, {failures.Count} failures.");
+        Output.WriteLine(report.ToString());
+        Output.WriteLine($"Authorization matrix ({Provider}): {Table.Count} endpoints x {Enum.GetValues<MatrixCaller>().Length} callers = {cells} cells checked, {failures.Count} failures.");
         ReliabilityReport.Count($"authorization matrix cells checked ({Provider})", cells, $"{Table.Count} endpoints x {Enum.GetValues<MatrixCaller>().Length} callers");
         Assert.True(failures.Count == 0, string.Join("\n", failures));
     }
@@ -195,8 +192,8 @@ public abstract class AuthorizationMatrixSuite(AppFactory app, ITestOutputHelper
     {
         var email = MembersScenario.Unique("target");
         var actor = withStackRole
-            ? await w.App.AddMemberAsync(w.OrgUid, w.Owner, email, "member", w.Stack, "Developer")
-            : await w.App.AddMemberAsync(w.OrgUid, w.Owner, email);
+            ? await w.App.Member(w.OrgUid, email).InviteAndAcceptAsync(w.Owner, w.Stack, "Developer")
+            : await w.App.Member(w.OrgUid, email).InviteAndAcceptAsync(w.Owner);
         var membership = await w.App.MembershipAsync(w.OrgUid, email);
         return (email, actor.UserUid, membership!.Uid);
     }

@@ -1,7 +1,6 @@
 using System.Collections.Concurrent;
 using System.Net;
 using System.Text.Json.Nodes;
-using System.Text.RegularExpressions;
 using Microsoft.EntityFrameworkCore;
 using Npgsql;
 using Orgstack.Core.Data;
@@ -44,8 +43,7 @@ public sealed class DatabaseConnectionKillTests : IClassFixture<PgAppFactory>, I
         readerConnection = new NpgsqlConnectionStringBuilder(nodeA.ConnectionString) { ApplicationName = "orgstack-test-reader", MaxPoolSize = 10 }.ToString();
         foreach (var node in new AppFactory[] { nodeA, nodeB })
         {
-            node.Settings["Orgstack:Database:Provider"] = "postgres";
-            node.Settings["Orgstack:Database:ConnectionString"] = nodes;
+            node.OnPostgres(nodes);
             node.Settings["Orgstack:Mail:DropDirectory"] = drop;
             node.Settings["Orgstack:Mail:PollMilliseconds"] = "50";
             node.Settings["Orgstack:RateLimits:Enabled"] = "false";
@@ -84,7 +82,7 @@ public sealed class DatabaseConnectionKillTests : IClassFixture<PgAppFactory>, I
         await nodeA.DbAsync(db => db.Organizations.Where(o => o.Uid == org.Uid).ExecuteUpdateAsync(o => o.SetProperty(x => x.MaxUsers, SeatLimit)));
         var stack = await nodeA.ReliabilityStackAsync(org.Uid, owner);
         var admins = new List<string>();
-        for (var i = 0; i < 3; i++) admins.Add((await nodeA.AddMemberAsync(org.Uid, owner, MembersScenario.Unique("admin"), "admin")).Email);
+        for (var i = 0; i < 3; i++) admins.Add((await nodeA.Member(org.Uid, MembersScenario.Unique("admin"), OrgRole.Admin).InviteAndAcceptAsync(owner)).Email);
         _ = nodeB.Services;
         var nodes = new AppFactory[] { nodeA, nodeB };
         var adminClients = new List<ApiClient>();
@@ -92,7 +90,6 @@ public sealed class DatabaseConnectionKillTests : IClassFixture<PgAppFactory>, I
 
         var outcomes = new ConcurrentDictionary<string, int>();
         var failures = new ConcurrentQueue<string>();
-        var accepted = new ConcurrentBag<string>();
         var operations = 0;
         var unavailable = 0;
 
@@ -111,66 +108,16 @@ public sealed class DatabaseConnectionKillTests : IClassFixture<PgAppFactory>, I
             else if (status >= 400 && !r.IsErrorShape()) failures.Enqueue($"{op}: {status} without the error shape: {r.Body}");
         }
 
-        async Task Worker(int w)
+        var operationMix = new StormOperations
         {
-            var random = new Random(100 + w);
-            var node = nodes[w % 2];
-            var admin = adminClients[w];
-            for (var i = 0; i < OperationsPerWorker; i++)
-            {
-                var members = await ReadAsync(db => db.Memberships.AsNoTracking().Where(m => m.OrganizationUid == org.Uid).ToListAsync());
-                var plain = members.Where(m => m.Status == MembershipStatus.Accepted && m.Role != OrgRole.Owner && !admins.Contains(m.Email)).ToList();
-                var pending = members.Where(m => m.Status == MembershipStatus.Pending).ToList();
-                switch (random.Next(7))
-                {
-                    case 0 or 1:
-                    {
-                        var emails = Enumerable.Range(0, random.Next(1, 4)).Select(_ => MembersScenario.Unique("dbkill")).ToList();
-                        Count("invite", await admin.PostAsync($"/v3/organizations/{org.Uid}/share",
-                            new { share = new { users = emails.ToDictionary(e => e, _ => new[] { OrgRoles.UidFor(org.Uid, OrgRole.Member) }) } }));
-                        break;
-                    }
-                    case 2 when pending.Count > 0:
-                    {
-                        var target = pending[random.Next(pending.Count)];
-                        var mails = await ReadAsync(db => db.OutboxMessages.AsNoTracking().Where(m => m.ToAddress == target.Email && m.Kind == "invitation").OrderBy(m => m.Id).ToListAsync());
-                        if (mails.Count == 0) break;
-                        var r = await new ApiClient(node.CreateClient()).PostAsync("/v3/organizations/invitations/accept", new
-                        {
-                            token = MembersScenario.TokenIn(mails[^1].TextBody),
-                            user = new { first_name = "Kill", last_name = "Member", password = Scenario.Password },
-                        });
-                        Count("accept", r);
-                        if (r.Status == HttpStatusCode.OK) accepted.Add(target.Email);
-                        break;
-                    }
-                    case 3 when plain.Count > 0:
-                    {
-                        var target = plain[random.Next(plain.Count)];
-                        var role = random.Next(2) == 0 ? OrgRole.Admin : OrgRole.Member;
-                        Count("role", await admin.PutAsync($"/v3/organizations/{org.Uid}/share/{target.Uid}", new { share = new { org_roles = new[] { OrgRoles.UidFor(org.Uid, role) } } }));
-                        break;
-                    }
-                    case 4 when plain.Count + pending.Count > 6:
-                    {
-                        var pool = plain.Concat(pending).ToList();
-                        Count("remove", await admin.DeleteAsync($"/v3/organizations/{org.Uid}/share", new { emails = new[] { pool[random.Next(pool.Count)].Email } }));
-                        break;
-                    }
-                    case 5 when plain.Count > 0:
-                    {
-                        var email = plain[random.Next(plain.Count)].Email;
-                        Count("stack_share", await admin.PostAsync("/v3/stacks/share",
-                            new { emails = new[] { email }, roles = new Dictionary<string, string[]> { [email] = [stack.Roles["Developer"]] } },
-                            new Dictionary<string, string> { ["api_key"] = stack.ApiKey }));
-                        break;
-                    }
-                    default:
-                        Count("read", await admin.GetAsync($"/v3/organizations/{org.Uid}/share?limit=50"));
-                        break;
-                }
-            }
-        }
+            OrgUid = org.Uid, Stack = stack, Admins = admins, InvitePrefix = "dbkill", FirstName = "Kill", RemoveAbove = 6, Count = Count,
+            MembersAsync = () => ReadAsync(db => db.Memberships.AsNoTracking().Where(m => m.OrganizationUid == org.Uid).ToListAsync()),
+            InvitationMailsAsync = (_, email) => ReadAsync(db => db.OutboxMessages.AsNoTracking().Where(m => m.ToAddress == email && m.Kind == "invitation").OrderBy(m => m.Id).ToListAsync()),
+        };
+
+        // A draw with nothing to act on, and the seventh, is a read of the users list.
+        Task Worker(int w) => operationMix.RunAsync(nodes[w % 2], adminClients[w], new Random(100 + w), OperationsPerWorker, choices: 7,
+            otherwise: async () => Count("read", await adminClients[w].GetAsync($"/v3/organizations/{org.Uid}/share?limit=50")));
 
         var terminated = new List<int>();
         var storm = Task.WhenAll(Enumerable.Range(0, Workers).Select(w => Task.Run(() => Worker(w))));
@@ -211,10 +158,7 @@ public sealed class DatabaseConnectionKillTests : IClassFixture<PgAppFactory>, I
         var mail = await ReadAsync(db => db.OutboxMessages.AsNoTracking().Where(m => m.OrganizationUid == org.Uid).ToListAsync());
 
         // One Owner; the plan; no duplicates.
-        Assert.Single(final, m => m.Role == OrgRole.Owner);
-        Assert.True(final.Count <= SeatLimit, $"{final.Count} memberships over the limit of {SeatLimit}");
-        Assert.Equal(final.Count, final.Select(m => m.Email).Distinct().Count());
-        Assert.Equal(final.Count(m => m.UserUid != null), final.Where(m => m.UserUid != null).Select(m => m.UserUid).Distinct().Count());
+        StormOperations.AssertOneOwnerWithinLimitNoDuplicates(final, SeatLimit);
 
         // Nothing half-applied: every membership was invited with its audit record, its link and its mail; every accepted
         // membership has its acceptance audited; removed ones have their removal audited and no membership left.
@@ -227,9 +171,7 @@ public sealed class DatabaseConnectionKillTests : IClassFixture<PgAppFactory>, I
         }
         foreach (var e in audit.Where(e => e.EventType is "remove" or "revoke_invitation"))
             Assert.DoesNotContain(final, m => m.Uid == e.TargetUid);
-        foreach (var email in accepted)
-            Assert.True(final.Any(m => m.Email == email && m.Status == MembershipStatus.Accepted) || audit.Any(e => e.EventType == "remove" && e.TargetLabel == email),
-                $"{email} accepted but neither a member nor audited as removed");
+        operationMix.AssertEveryAcceptedIsMemberOrAuditedAsRemoved(final, audit);
         // Each role is what its last audited change (or its invitation) says.
         foreach (var m in final.Where(m => m.Role != OrgRole.Owner))
         {
@@ -245,8 +187,6 @@ public sealed class DatabaseConnectionKillTests : IClassFixture<PgAppFactory>, I
 
         // Every mail once: one file per Sent message, across both nodes.
         var sent = await ReadAsync(db => db.OutboxMessages.Where(m => m.Status == OutboxStatus.Sent).Select(m => m.Id).ToListAsync());
-        var files = Directory.GetFiles(drop, "*.eml").Select(f => long.Parse(Regex.Match(Path.GetFileName(f), @"-(\d{10})-").Groups[1].Value)).ToList();
-        Assert.Equal(files.Count, files.Distinct().Count());
-        Assert.Equal(sent.OrderBy(x => x), files.OrderBy(x => x));
+        StormOperations.AssertOneDropFilePerSentMail(drop, sent);
     }
 }

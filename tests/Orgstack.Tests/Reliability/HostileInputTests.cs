@@ -15,17 +15,14 @@ namespace Orgstack.Tests.Reliability;
 /// shape, and the database must be unchanged (row counts and a checksum of every table; rate-limit counters and
 /// session last-use times are excluded, they count requests by design).
 /// </summary>
-public sealed class HostileInputTests(AppFactory app, ITestOutputHelper output)
-    : HostileInputSuite(app, output, "SQLite"), IClassFixture<AppFactory>;
+public sealed class HostileInputTests(AppFactory app, ITestOutputHelper output) : HostileInputSuite<AppFactory>(app, output);
 
 /// <summary>The same hostile inputs with the server on PostgreSQL.</summary>
-public sealed class HostileInputOnPostgresTests(PgAppFactory app, ITestOutputHelper output)
-    : HostileInputSuite(app, output, "PostgreSQL"), IClassFixture<PgAppFactory>;
+public sealed class HostileInputOnPostgresTests(PgAppFactory app, ITestOutputHelper output) : HostileInputSuite<PgAppFactory>(app, output);
 
-public abstract class HostileInputSuite(AppFactory app, ITestOutputHelper output, string provider)
+public abstract class HostileInputSuite<TFactory>(TFactory app, ITestOutputHelper output) : ProviderSuite<TFactory>(app, output)
+    where TFactory : AppFactory
 {
-    protected string Provider => provider;
-
     private sealed record Target(string Method, string Path, string? Body, bool Key = false, string[]? Ids = null);
 
     /// <summary>String leaves that identify something (emails, uids, tokens): a hostile value there is always refused.</summary>
@@ -219,11 +216,11 @@ public abstract class HostileInputSuite(AppFactory app, ITestOutputHelper output
     [Fact]
     public async Task EveryEndpoint_WithHostileInput_Answers4xxInTheErrorShape_AndChangesNothing()
     {
-        var world = await ReliabilityWorld.BuildAsync(app);
-        var share = (await app.InviteAsync(world.OrgUid, world.Owner, MembersScenario.Invitee(MembersScenario.Unique("pending"))))[0].Invitation!.Uid;
-        var role = (await app.DbAsync(db => db.StackRoles.Where(r => r.StackUid == world.Stack.Uid && r.Name == "Developer").FirstAsync())).Uid;
-        var log = await app.DbAsync(db => db.AuditEvents.Where(e => e.OrganizationUid == world.OrgUid).Select(e => e.Uid).FirstAsync());
-        await TestWait.UntilAsync(async () => await app.DbAsync(db => db.OutboxMessages.AllAsync(m => m.Status != Orgstack.Core.Mail.OutboxStatus.Pending)));
+        var world = await ReliabilityWorld.BuildAsync(App);
+        var share = (await App.InviteAsync(world.OrgUid, world.Owner, MembersScenario.Invitee(MembersScenario.Unique("pending"))))[0].Invitation!.Uid;
+        var role = (await App.DbAsync(db => db.StackRoles.Where(r => r.StackUid == world.Stack.Uid && r.Name == "Developer").FirstAsync())).Uid;
+        var log = await App.DbAsync(db => db.AuditEvents.Where(e => e.OrganizationUid == world.OrgUid).Select(e => e.Uid).FirstAsync());
+        await TestWait.UntilAsync(async () => await App.DbAsync(db => db.OutboxMessages.AllAsync(m => m.Status != Orgstack.Core.Mail.OutboxStatus.Pending)));
 
         var owner = world.Clients[MatrixCaller.Owner];
         var failures = new List<string>();
@@ -255,14 +252,14 @@ public abstract class HostileInputSuite(AppFactory app, ITestOutputHelper output
             if (changed.Count > 0) failures.Add($"{target.Method} {target.Path}: tables changed: {string.Join(", ", changed)}");
             before = after;
         }
-        output.WriteLine($"Hostile input ({provider}): {tried} bad inputs tried, {failures.Count} failures.");
+        Output.WriteLine($"Hostile input ({Provider}): {tried} bad inputs tried, {failures.Count} failures.");
         ReliabilityReport.Count($"hostile inputs tried ({Provider})", tried);
         Assert.True(failures.Count == 0, $"{failures.Count} of {tried}:\n" + string.Join("\n", failures.Take(150)));
     }
 
     private async Task<Dictionary<string, string>> Snapshot()
     {
-        var all = await app.ReliabilitySnapshotAsync();
+        var all = await App.ReliabilitySnapshotAsync();
         all.Remove("rate_limit_counters");
         all.Remove("sessions");
         return all;

@@ -57,7 +57,7 @@ public sealed class LogSecrecyTests(LogCaptureAppFactory app, ITestOutputHelper 
         var inviteeEmail = MembersScenario.Unique("log-invitee");
         (await owner.PostAsync($"/v3/organizations/{org.Uid}/share",
             new { share = new { users = new Dictionary<string, string[]> { [inviteeEmail] = [OrgRoles.UidFor(org.Uid, OrgRole.Member)] } } })).EnsureStatus(HttpStatusCode.OK);
-        var invitation = await app.TokenFromMailAsync(inviteeEmail, "invitation");
+        var invitation = await app.LatestTokenAsync(inviteeEmail, "invitation");
         Secret("invitation token", invitation);
         (await app.Client().GetAsync($"/v3/organizations/invitations/{invitation}")).EnsureStatus(HttpStatusCode.OK);
         const string inviteePassword = "Invitee-Passphrase-51c2aa";
@@ -67,7 +67,7 @@ public sealed class LogSecrecyTests(LogCaptureAppFactory app, ITestOutputHelper 
 
         // Forgot and reset password; then change it while signed in.
         (await app.Client().PostAsync("/v3/user/forgot_password", new { user = new { email = inviteeEmail } })).EnsureStatus(HttpStatusCode.OK);
-        var reset = await app.TokenFromMailAsync(inviteeEmail, "password_reset");
+        var reset = await app.LatestTokenAsync(inviteeEmail, "password_reset");
         Secret("password reset token", reset);
         const string resetPassword = "Reset-Passphrase-9a07de";
         Secret("reset password", resetPassword);
@@ -86,7 +86,7 @@ public sealed class LogSecrecyTests(LogCaptureAppFactory app, ITestOutputHelper 
 
         // Ownership transfer to the invitee, accepted with the emailed token.
         (await owner.PostAsync($"/v3/organizations/{org.Uid}/transfer-ownership", new { transfer_to = inviteeEmail })).EnsureStatus(HttpStatusCode.OK);
-        var transfer = await app.TokenFromMailAsync(inviteeEmail, "ownership_transfer");
+        var transfer = await app.LatestTokenAsync(inviteeEmail, "ownership_transfer");
         Secret("ownership transfer token", transfer);
         (await invitee.PostAsync("/v3/organizations/ownership/accept", new { token = transfer })).EnsureStatus(HttpStatusCode.OK);
 

@@ -11,9 +11,7 @@ public sealed class NodeStartupTests(PgServer pg) : IClassFixture<PgServer>
     {
         var nodes = Enumerable.Range(0, 3).Select(_ =>
         {
-            var node = new AppFactory();
-            node.Settings["Orgstack:Database:Provider"] = "postgres";
-            node.Settings["Orgstack:Database:ConnectionString"] = pg.ConnectionString;
+            var node = new AppFactory().OnPostgres(pg.ConnectionString);
             node.Settings["ORGSTACK_BOOTSTRAP_EMAIL"] = "first-owner@example.test";
             node.Settings["ORGSTACK_BOOTSTRAP_PASSWORD"] = Scenario.Password;
             node.Settings["ORGSTACK_BOOTSTRAP_ORG"] = "First Co";

@@ -12,7 +12,7 @@ public sealed class ReliabilityFixesTests(AppFactory app) : IClassFixture<AppFac
     {
         var (org, owner) = await app.NewOrganizationAsync();
         var email = MembersScenario.Unique("member");
-        await app.AddMemberAsync(org.Uid, owner, email);
+        await app.Member(org.Uid, email).InviteAndAcceptAsync(owner);
         var member = await app.SignedInAsync(email);
 
         (await member.GetAsync($"/v3/organizations/{org.Uid}?include_plan=true")).EnsureError(HttpStatusCode.Forbidden);

@@ -12,13 +12,7 @@ public sealed class SetupLinkRaceTests(PgServer pg) : IClassFixture<PgServer>
     [Fact]
     public async Task SetupLinksOfTwoNodes_UsedAtTheSameMoment_CreateOneOwnerAndOneOrganization()
     {
-        var nodes = Enumerable.Range(0, 2).Select(_ =>
-        {
-            var node = new AppFactory();
-            node.Settings["Orgstack:Database:Provider"] = "postgres";
-            node.Settings["Orgstack:Database:ConnectionString"] = pg.ConnectionString;
-            return node;
-        }).ToList();
+        var nodes = Enumerable.Range(0, 2).Select(_ => new AppFactory().OnPostgres(pg.ConnectionString)).ToList();
         try
         {
             var tokens = new List<string>();

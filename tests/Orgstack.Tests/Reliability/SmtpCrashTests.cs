@@ -1,5 +1,3 @@
-using System.Diagnostics;
-using System.Net;
 using System.Text.RegularExpressions;
 using Microsoft.EntityFrameworkCore;
 using Orgstack.Core.Mail;
@@ -41,46 +39,12 @@ public sealed class SmtpCrashTests : IClassFixture<PgAppFactory>, IClassFixture<
         try { Directory.Delete(root, recursive: true); } catch (IOException) { }
     }
 
-    private Process Start(int port)
+    private Task<ServerProcess> StartAsync(int port) => ServerProcess.StartAsync(port, Path.Combine(root, "data"), db.ConnectionString, new Dictionary<string, string>
     {
-        var info = new ProcessStartInfo("dotnet", [CrashTestsProcess.ServerDll()]) { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
-        info.Environment["ASPNETCORE_URLS"] = $"http://127.0.0.1:{port}";
-        info.Environment["ASPNETCORE_ENVIRONMENT"] = "Production";
-        info.Environment["Orgstack__DataDirectory"] = Path.Combine(root, "data");
-        info.Environment["Orgstack__Database__Provider"] = "postgres";
-        info.Environment["Orgstack__Database__ConnectionString"] = db.ConnectionString;
-        info.Environment["Orgstack__Mail__Smtp__Host"] = sink.Host;
-        info.Environment["Orgstack__Mail__Smtp__Port"] = sink.Port.ToString(System.Globalization.CultureInfo.InvariantCulture);
-        info.Environment["Orgstack__Mail__Smtp__TimeoutSeconds"] = "10";
-        info.Environment["Orgstack__Mail__PollMilliseconds"] = "20";
-        info.Environment["Orgstack__Mail__BatchSize"] = "5";
-        info.Environment["Orgstack__Passwords__Iterations"] = "1000";
-        info.Environment["Orgstack__PublicBaseUrl"] = "http://orgstack.test";
-        var process = Process.Start(info)!;
-        process.OutputDataReceived += (_, _) => { };
-        process.ErrorDataReceived += (_, _) => { };
-        process.BeginOutputReadLine();
-        process.BeginErrorReadLine();
-        return process;
-    }
-
-    private static async Task WaitReadyAsync(int port, Process process)
-    {
-        using var http = new HttpClient { BaseAddress = new Uri($"http://127.0.0.1:{port}") };
-        var deadline = DateTime.UtcNow.AddSeconds(60);
-        while (DateTime.UtcNow < deadline)
-        {
-            Assert.False(process.HasExited, "the server process exited");
-            try
-            {
-                using var response = await http.GetAsync("/v3/user");
-                if (response.StatusCode == HttpStatusCode.Unauthorized) return;
-            }
-            catch (HttpRequestException) { }
-            await Task.Delay(100);
-        }
-        throw new TimeoutException("server did not start");
-    }
+        ["Orgstack:Mail:Smtp:Host"] = sink.Host,
+        ["Orgstack:Mail:Smtp:Port"] = sink.Port.ToString(System.Globalization.CultureInfo.InvariantCulture),
+        ["Orgstack:Mail:Smtp:TimeoutSeconds"] = "10",
+    });
 
     private Task<int> SentAsync(string orgUid) => db.DbAsync(d => d.OutboxMessages.CountAsync(m => m.OrganizationUid == orgUid && m.Status == OutboxStatus.Sent));
 
@@ -95,44 +59,26 @@ public sealed class SmtpCrashTests : IClassFixture<PgAppFactory>, IClassFixture<
             var outcome = await db.InviteAsync(org.Uid, owner, invitees);
             Assert.All(outcome, o => Assert.NotNull(o.Invitation));
         }
-        var port = SmtpSink.FreePort();
+        var port = TestPorts.Free();
         var random = new Random(11);
         var killsDuringDelivery = 0;
 
         for (var kill = 0; kill < Kills; kill++)
         {
             var before = await SentAsync(org.Uid);
-            var process = Start(port);
-            try
+            await using (var process = await StartAsync(port))
             {
-                await WaitReadyAsync(port, process);
                 // Let it deliver a little, then kill it at a random moment mid-stream.
                 await TestWait.UntilAsync(async () => await SentAsync(org.Uid) > before + 10, 30);
                 await Task.Delay(random.Next(0, 200));
-                process.Kill(entireProcessTree: true); // SIGKILL
-                await process.WaitForExitAsync();
-            }
-            finally
-            {
-                if (!process.HasExited) { process.Kill(entireProcessTree: true); await process.WaitForExitAsync(); }
+                await process.KillAsync(); // SIGKILL
             }
             if (await SentAsync(org.Uid) < Messages) killsDuringDelivery++;
-            // A killed node's claims expire after the lease (at least a minute); let that minute pass.
-            await db.DbAsync(d => d.OutboxMessages.Where(m => m.Status == OutboxStatus.Pending && m.LockedUntil != null)
-                .ExecuteUpdateAsync(u => u.SetProperty(m => m.LockedUntil, DateTimeOffset.UtcNow.AddSeconds(-1))));
+            await db.ExpireMailClaimsAsync();
         }
 
-        var last = Start(port);
-        try
-        {
-            await WaitReadyAsync(port, last);
+        await using (await StartAsync(port))
             Assert.True(await TestWait.UntilAsync(async () => await db.DbAsync(d => d.OutboxMessages.AllAsync(m => m.OrganizationUid != org.Uid || m.Status == OutboxStatus.Sent)), 120), "mail left undelivered");
-        }
-        finally
-        {
-            last.Kill(entireProcessTree: true);
-            await last.WaitForExitAsync();
-        }
 
         // What the SMTP server holds, by Message-ID (<outbox-{id}.{ms}@orgstack>), against the outbox.
         var received = sink.Messages(marker)
@@ -172,20 +118,5 @@ public sealed class SmtpCrashTests : IClassFixture<PgAppFactory>, IClassFixture<
         Assert.All(duplicated, id => Assert.Contains(id, flagged));
         Assert.True(duplicated.Count <= Kills, $"{duplicated.Count} duplicates from {Kills} kills");
         Assert.All(copies.Values, n => Assert.True(n <= 2, "a message arrived more than twice"));
-    }
-}
-
-/// <summary>Where the built server is, for tests that run it as its own process.</summary>
-internal static class CrashTestsProcess
-{
-    public static string ServerDll()
-    {
-        var dir = new DirectoryInfo(AppContext.BaseDirectory);
-        while (dir is not null && !Directory.Exists(Path.Combine(dir.FullName, "src", "Orgstack.Server"))) dir = dir.Parent;
-        Assert.NotNull(dir);
-        var config = AppContext.BaseDirectory.Contains($"{Path.DirectorySeparatorChar}Release{Path.DirectorySeparatorChar}") ? "Release" : "Debug";
-        var dll = Path.Combine(dir!.FullName, "src", "Orgstack.Server", "bin", config, "net10.0", "Orgstack.Server.dll");
-        Assert.True(File.Exists(dll), dll);
-        return dll;
     }
 }

@@ -379,7 +379,7 @@ public sealed class SamlAttackTests(SsoIdpFixture idps) : IClassFixture<SsoIdpFi
     {
         var attempt = await StartAsync();
         var (otherOrg, otherOwner) = await app.NewOrganizationAsync();
-        var outsider = (await app.AddMemberAsync(otherOrg.Uid, otherOwner, MembersScenario.Unique("outsider"))).Email;
+        var outsider = (await app.Member(otherOrg.Uid, MembersScenario.Unique("outsider")).InviteAndAcceptAsync(otherOwner)).Email;
         using (attempt.Browser)
         {
             var xml = await idps.SamlResponseXmlAsync(new { inResponseTo = attempt.RequestId, nameId = outsider });

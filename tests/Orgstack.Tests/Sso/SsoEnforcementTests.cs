@@ -1,5 +1,6 @@
 using System.Net;
 using Orgstack.Core.Members;
+using Orgstack.Core.Organizations;
 using Orgstack.Tests.Support;
 using static Orgstack.Tests.Support.SsoScenario;
 
@@ -31,7 +32,7 @@ public sealed class SsoEnforcementTests(SsoIdpFixture idps) : IClassFixture<SsoI
     private async Task<(string OrgUid, ApiClient Owner, string MemberEmail, ApiClient MemberByPassword)> EnforcedOrgAsync(bool strict)
     {
         var (org, owner) = await app.SamlOrganizationAsync(idps);
-        var member = (await app.AddMemberAsync(org.Uid, owner, MembersScenario.Unique("member"))).Email;
+        var member = (await app.Member(org.Uid, MembersScenario.Unique("member")).InviteAndAcceptAsync(owner)).Email;
         var ownerApi = await app.SignedInAsync(owner.Email);
         var memberApi = await app.SignedInAsync(member);
         await SamlSignInAsync(org.Uid, member);
@@ -58,7 +59,7 @@ public sealed class SsoEnforcementTests(SsoIdpFixture idps) : IClassFixture<SsoI
     public async Task SsoSettings_AsPlainMember_IsForbidden()
     {
         var (org, owner) = await app.SamlOrganizationAsync(idps);
-        var member = (await app.AddMemberAsync(org.Uid, owner, MembersScenario.Unique("member"))).Email;
+        var member = (await app.Member(org.Uid, MembersScenario.Unique("member")).InviteAndAcceptAsync(owner)).Email;
         var api = await app.SignedInAsync(member);
 
         (await api.GetAsync($"/v3/organizations/{org.Uid}/sso")).EnsureError(HttpStatusCode.Forbidden);
@@ -148,7 +149,7 @@ public sealed class SsoEnforcementTests(SsoIdpFixture idps) : IClassFixture<SsoI
     public async Task AllowingAccessWithoutSso_OnYourself_IsForbidden()
     {
         var (org, owner) = await app.SamlOrganizationAsync(idps);
-        var admin = (await app.AddMemberAsync(org.Uid, owner, MembersScenario.Unique("admin"), "admin")).Email;
+        var admin = (await app.Member(org.Uid, MembersScenario.Unique("admin"), OrgRole.Admin).InviteAndAcceptAsync(owner)).Email;
         var adminApi = await app.SignedInAsync(admin);
         var share = (await app.MembershipAsync(org.Uid, admin))!.Uid;
 
@@ -161,7 +162,7 @@ public sealed class SsoEnforcementTests(SsoIdpFixture idps) : IClassFixture<SsoI
     public async Task AllowingAccessWithoutSso_WithoutSso_IsRefused()
     {
         var (org, owner) = await app.NewOrganizationAsync();
-        var member = (await app.AddMemberAsync(org.Uid, owner, MembersScenario.Unique("member"))).Email;
+        var member = (await app.Member(org.Uid, MembersScenario.Unique("member")).InviteAndAcceptAsync(owner)).Email;
         var api = await app.SignedInAsync(owner.Email);
         var share = (await app.MembershipAsync(org.Uid, member))!.Uid;
 
@@ -174,7 +175,7 @@ public sealed class SsoEnforcementTests(SsoIdpFixture idps) : IClassFixture<SsoI
     {
         var (org, _, memberEmail, memberByPassword) = await EnforcedOrgAsync(strict: true);
         var (otherOrg, otherOwner) = await app.NewOrganizationAsync();
-        await app.AddAccountMemberAsync(otherOrg.Uid, memberEmail);
+        await app.Member(otherOrg.Uid, memberEmail).AddAsync();
 
         (await memberByPassword.GetAsync($"/v3/organizations/{otherOrg.Uid}")).EnsureStatus(HttpStatusCode.OK);
         (await memberByPassword.GetAsync($"/v3/organizations/{org}")).EnsureError(HttpStatusCode.Forbidden);
@@ -185,7 +186,7 @@ public sealed class SsoEnforcementTests(SsoIdpFixture idps) : IClassFixture<SsoI
     {
         var (org, _, memberEmail, _) = await EnforcedOrgAsync(strict: false);
         var (otherOrg, otherOwner) = await app.NewOrganizationAsync();
-        await app.AddAccountMemberAsync(otherOrg.Uid, memberEmail);
+        await app.Member(otherOrg.Uid, memberEmail).AddAsync();
 
         var token = await SamlSignInAsync(org, memberEmail);
 

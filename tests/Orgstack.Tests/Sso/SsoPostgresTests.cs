@@ -16,13 +16,7 @@ public sealed class SsoPostgresTests(SsoIdpFixture idps, PgServer pg) : IClassFi
     private SsoAppFactory nodeA = null!;
     private SsoAppFactory nodeB = null!;
 
-    private SsoAppFactory Node()
-    {
-        var node = new SsoAppFactory();
-        node.Settings["Orgstack:Database:Provider"] = "postgres";
-        node.Settings["Orgstack:Database:ConnectionString"] = pg.ConnectionString;
-        return node;
-    }
+    private SsoAppFactory Node() => new SsoAppFactory().OnPostgres(pg.ConnectionString);
 
     public async Task InitializeAsync()
     {

@@ -241,7 +241,7 @@ public sealed class SsoSetupTests(SsoIdpFixture idps) : IClassFixture<SsoIdpFixt
         var (org, _) = await JitOrganizationAsync(true, "jit.example");
         var (other, otherOwner) = await app.NewOrganizationAsync();
         var email = JitAddress();
-        await app.AddMemberAsync(other.Uid, otherOwner, email);
+        await app.Member(other.Uid, email).InviteAndAcceptAsync(otherOwner);
 
         SsoRefused(await OidcSignInAsync(org, email));
 
@@ -265,7 +265,7 @@ public sealed class SsoSetupTests(SsoIdpFixture idps) : IClassFixture<SsoIdpFixt
     public async Task JitSettings_ByAdmin_AreForbidden()
     {
         var (org, owner) = await app.OidcOrganizationAsync(idps);
-        var admin = (await app.AddMemberAsync(org.Uid, owner, MembersScenario.Unique("admin"), "admin")).Email;
+        var admin = (await app.Member(org.Uid, MembersScenario.Unique("admin"), OrgRole.Admin).InviteAndAcceptAsync(owner)).Email;
         var api = await app.SignedInAsync(admin);
 
         (await api.PutAsync($"/v3/organizations/{org.Uid}/sso", new { sso = new { jit = new { enabled = true, domains = new[] { "jit.example" } } } }))

@@ -24,7 +24,7 @@ public sealed class StackApiTests(AppFactory app) : IClassFixture<AppFactory>
     public async Task CreatingAStack_WithTheOrganizationHeader_Answers201WithNoticeAndStack()
     {
         var org = await app.CreateStackOrgAsync();
-        var client = await app.ClientForAsync(org.Owner);
+        var client = await app.SignedInAsync(org.Owner.Email);
 
         var response = await client.PostAsync("/v3/stacks", new { stack = new { name = "My New Stack", description = "My new test stack", master_locale = "en-us" } }, Org(org));
 
@@ -46,7 +46,7 @@ public sealed class StackApiTests(AppFactory app) : IClassFixture<AppFactory>
     public async Task CreatingAStack_WithTheOrganizationQueryParameter_Answers201()
     {
         var org = await app.CreateStackOrgAsync();
-        var client = await app.ClientForAsync(org.Owner);
+        var client = await app.SignedInAsync(org.Owner.Email);
 
         var response = await client.PostAsync($"/v3/stacks?organization_uid={org.Uid}", new { stack = new { name = "Seeded" } });
 
@@ -57,7 +57,7 @@ public sealed class StackApiTests(AppFactory app) : IClassFixture<AppFactory>
     public async Task CreatingAStack_WithoutOrganization_Answers422()
     {
         var org = await app.CreateStackOrgAsync();
-        var client = await app.ClientForAsync(org.Owner);
+        var client = await app.SignedInAsync(org.Owner.Email);
 
         var body = (await client.PostAsync("/v3/stacks", new { stack = new { name = "Lost" } })).EnsureError(HttpStatusCode.UnprocessableEntity);
 
@@ -68,8 +68,8 @@ public sealed class StackApiTests(AppFactory app) : IClassFixture<AppFactory>
     public async Task CreatingAStack_AsMember_Answers403()
     {
         var org = await app.CreateStackOrgAsync();
-        var member = await app.AddMemberAsync(org.Uid, OrgRole.Member);
-        var client = await app.ClientForAsync(member);
+        var member = await app.Member(org.Uid).AddAsync();
+        var client = await app.SignedInAsync(member.Email);
 
         (await client.PostAsync("/v3/stacks", new { stack = new { name = "Nope" } }, Org(org))).EnsureError(HttpStatusCode.Forbidden);
     }
@@ -79,7 +79,7 @@ public sealed class StackApiTests(AppFactory app) : IClassFixture<AppFactory>
     {
         var org = await app.CreateStackOrgAsync();
         var other = await app.CreateStackOrgAsync("Other");
-        var client = await app.ClientForAsync(other.Owner);
+        var client = await app.SignedInAsync(other.Owner.Email);
 
         (await client.PostAsync("/v3/stacks", new { stack = new { name = "Nope" } }, Org(org))).EnsureError(HttpStatusCode.NotFound);
     }
@@ -89,7 +89,7 @@ public sealed class StackApiTests(AppFactory app) : IClassFixture<AppFactory>
     {
         var org = await app.CreateStackOrgAsync();
         await app.RunAsync<SetPlan, Result<Organization>>(u => u.HandleAsync(new SetPlan.Request(org.Uid, null, null, null, 1, null), Actor.System(), CancellationToken.None));
-        var client = await app.ClientForAsync(org.Owner);
+        var client = await app.SignedInAsync(org.Owner.Email);
         (await client.PostAsync("/v3/stacks", new { stack = new { name = "One" } }, Org(org))).EnsureStatus(HttpStatusCode.Created);
 
         var body = (await client.PostAsync("/v3/stacks", new { stack = new { name = "Two" } }, Org(org))).EnsureError(HttpStatusCode.UnprocessableEntity);
@@ -103,7 +103,7 @@ public sealed class StackApiTests(AppFactory app) : IClassFixture<AppFactory>
     public async Task CreatingAStack_WithMalformedJson_Answers400(string body)
     {
         var org = await app.CreateStackOrgAsync();
-        var client = await app.ClientForAsync(org.Owner);
+        var client = await app.SignedInAsync(org.Owner.Email);
 
         (await client.PostAsync("/v3/stacks", body, Org(org))).EnsureError(HttpStatusCode.BadRequest);
     }
@@ -117,7 +117,7 @@ public sealed class StackApiTests(AppFactory app) : IClassFixture<AppFactory>
     public async Task CreatingAStack_WithInvalidFields_Answers422AndCreatesNothing(string body)
     {
         var org = await app.CreateStackOrgAsync();
-        var client = await app.ClientForAsync(org.Owner);
+        var client = await app.SignedInAsync(org.Owner.Email);
 
         (await client.PostAsync("/v3/stacks", body, Org(org))).EnsureError(HttpStatusCode.UnprocessableEntity);
 
@@ -138,10 +138,10 @@ public sealed class StackApiTests(AppFactory app) : IClassFixture<AppFactory>
     public async Task FetchingAStack_WithApiKey_AnswersTheStackWithCollaborators()
     {
         var org = await app.CreateStackOrgAsync();
-        var member = await app.AddMemberAsync(org.Uid, OrgRole.Member);
+        var member = await app.Member(org.Uid).AddAsync();
         var stack = await app.CreateStackAsync(org);
         await app.GiveRoleAsync(stack, member, BuiltInRoles.Developer);
-        var client = await app.ClientForAsync(member);
+        var client = await app.SignedInAsync(member.Email);
 
         var plain = (await client.GetAsync("/v3/stacks", StackScenario.ApiKey(stack))).EnsureStatus(HttpStatusCode.OK).Json["stack"]!;
         var withUsers = (await client.GetAsync("/v3/stacks?include_collaborators=true", StackScenario.ApiKey(stack))).EnsureStatus(HttpStatusCode.OK).Json["stack"]!;
@@ -167,11 +167,11 @@ public sealed class StackApiTests(AppFactory app) : IClassFixture<AppFactory>
     public async Task StackUsers_ListsTheOwnerAndEverybodyWithARole()
     {
         var org = await app.CreateStackOrgAsync();
-        var member = await app.AddMemberAsync(org.Uid, OrgRole.Member);
-        await app.AddMemberAsync(org.Uid, OrgRole.Member);
+        var member = await app.Member(org.Uid).AddAsync();
+        await app.Member(org.Uid).AddAsync();
         var stack = await app.CreateStackAsync(org);
         await app.GiveRoleAsync(stack, member, BuiltInRoles.ContentManager);
-        var client = await app.ClientForAsync(org.Owner);
+        var client = await app.SignedInAsync(org.Owner.Email);
 
         var users = (await client.GetAsync("/v3/stacks/users", StackScenario.ApiKey(stack))).EnsureStatus(HttpStatusCode.OK).Json["users"]!.AsArray();
 
@@ -184,7 +184,7 @@ public sealed class StackApiTests(AppFactory app) : IClassFixture<AppFactory>
         var org = await app.CreateStackOrgAsync();
         var other = await app.CreateStackOrgAsync("Other");
         var stack = await app.CreateStackAsync(org);
-        var client = await app.ClientForAsync(other.Owner);
+        var client = await app.SignedInAsync(other.Owner.Email);
 
         AssertInvalidApiKey(await client.GetAsync("/v3/stacks", StackScenario.ApiKey(stack)));
         AssertInvalidApiKey(await client.GetAsync("/v3/roles", StackScenario.ApiKey(stack)));
@@ -200,7 +200,7 @@ public sealed class StackApiTests(AppFactory app) : IClassFixture<AppFactory>
     public async Task FetchingAStack_WithAnUnknownApiKey_Answers412(string apiKey)
     {
         var org = await app.CreateStackOrgAsync();
-        var client = await app.ClientForAsync(org.Owner);
+        var client = await app.SignedInAsync(org.Owner.Email);
 
         AssertInvalidApiKey(await client.GetAsync("/v3/stacks", new Dictionary<string, string> { ["api_key"] = apiKey }));
         AssertInvalidApiKey(await client.GetAsync("/v3/stacks/users", new Dictionary<string, string> { ["api_key"] = apiKey }));
@@ -211,14 +211,14 @@ public sealed class StackApiTests(AppFactory app) : IClassFixture<AppFactory>
     {
         var org = await app.CreateStackOrgAsync();
         var other = await app.CreateStackOrgAsync("Other");
-        var member = await app.AddMemberAsync(org.Uid, OrgRole.Member);
-        var inOther = await app.AddMemberAsync(other.Uid, OrgRole.Member, member.Email);
+        var member = await app.Member(org.Uid).AddAsync();
+        var inOther = await app.Member(other.Uid, member.Email).AddAsync();
         var shared = await app.CreateStackAsync(org, name: "Shared");
         await app.CreateStackAsync(org, name: "Hidden");
         var elsewhere = await app.CreateStackAsync(other, name: "Elsewhere");
         await app.GiveRoleAsync(shared, member, BuiltInRoles.Developer);
         await app.GiveRoleAsync(elsewhere, inOther, BuiltInRoles.Developer);
-        var client = await app.ClientForAsync(member);
+        var client = await app.SignedInAsync(member.Email);
 
         static string[] Names(ApiResponse r) => r.EnsureStatus(HttpStatusCode.OK).Json["stacks"]!.AsArray().Select(s => s!["name"]!.GetValue<string>()).ToArray();
         var all = await client.GetAsync("/v3/stacks?include_count=true");
@@ -245,13 +245,13 @@ public sealed class StackApiTests(AppFactory app) : IClassFixture<AppFactory>
     public async Task OrganizationStacks_AsAdmin_ListsEveryStackWithOwnerAndUserCount_Paged()
     {
         var org = await app.CreateStackOrgAsync();
-        var admin = await app.AddMemberAsync(org.Uid, OrgRole.Admin);
-        var member = await app.AddMemberAsync(org.Uid, OrgRole.Member);
+        var admin = await app.Member(org.Uid, OrgRole.Admin).AddAsync();
+        var member = await app.Member(org.Uid).AddAsync();
         var alpha = await app.CreateStackAsync(org, name: "Alpha");
         await app.CreateStackAsync(org, name: "Beta");
         await app.CreateStackAsync(org, admin, name: "Gamma");
         await app.GiveRoleAsync(alpha, member, BuiltInRoles.Developer);
-        var client = await app.ClientForAsync(admin);
+        var client = await app.SignedInAsync(admin.Email);
 
         var first = (await client.GetAsync($"/v3/organizations/{org.Uid}/stacks?include_count=true&limit=2")).EnsureStatus(HttpStatusCode.OK).Json;
         var rest = (await client.GetAsync($"/v3/organizations/{org.Uid}/stacks?skip=2&limit=2")).EnsureStatus(HttpStatusCode.OK).Json;
@@ -278,20 +278,20 @@ public sealed class StackApiTests(AppFactory app) : IClassFixture<AppFactory>
     {
         var org = await app.CreateStackOrgAsync();
         var other = await app.CreateStackOrgAsync("Other");
-        var member = await app.AddMemberAsync(org.Uid, OrgRole.Member);
+        var member = await app.Member(org.Uid).AddAsync();
 
-        (await (await app.ClientForAsync(member)).GetAsync($"/v3/organizations/{org.Uid}/stacks")).EnsureError(HttpStatusCode.Forbidden);
-        (await (await app.ClientForAsync(other.Owner)).GetAsync($"/v3/organizations/{org.Uid}/stacks")).EnsureError(HttpStatusCode.NotFound);
-        (await (await app.ClientForAsync(org.Owner)).GetAsync($"/v3/organizations/{org.Uid}/stacks?skip=-1")).EnsureError(HttpStatusCode.UnprocessableEntity);
+        (await (await app.SignedInAsync(member.Email)).GetAsync($"/v3/organizations/{org.Uid}/stacks")).EnsureError(HttpStatusCode.Forbidden);
+        (await (await app.SignedInAsync(other.Owner.Email)).GetAsync($"/v3/organizations/{org.Uid}/stacks")).EnsureError(HttpStatusCode.NotFound);
+        (await (await app.SignedInAsync(org.Owner.Email)).GetAsync($"/v3/organizations/{org.Uid}/stacks?skip=-1")).EnsureError(HttpStatusCode.UnprocessableEntity);
     }
 
     [Fact]
     public async Task OrgAdmin_WithoutAStackRole_SeesTheStackButCannotFetchItOrItsRolesOrUsers()
     {
         var org = await app.CreateStackOrgAsync();
-        var admin = await app.AddMemberAsync(org.Uid, OrgRole.Admin);
+        var admin = await app.Member(org.Uid, OrgRole.Admin).AddAsync();
         var stack = await app.CreateStackAsync(org);
-        var client = await app.ClientForAsync(admin);
+        var client = await app.SignedInAsync(admin.Email);
 
         var listed = (await client.GetAsync($"/v3/organizations/{org.Uid}/stacks")).EnsureStatus(HttpStatusCode.OK).Json["stacks"]!.AsArray();
 
@@ -307,7 +307,7 @@ public sealed class StackApiTests(AppFactory app) : IClassFixture<AppFactory>
     {
         var org = await app.CreateStackOrgAsync();
         var stack = await app.CreateStackAsync(org);
-        var client = await app.ClientForAsync(org.Owner);
+        var client = await app.SignedInAsync(org.Owner.Email);
         var echoed = (await client.GetAsync("/v3/stacks", StackScenario.ApiKey(stack))).Json["stack"]!.AsObject();
         echoed["name"] = "Renamed";
         echoed["description"] = "Changed";
@@ -330,11 +330,11 @@ public sealed class StackApiTests(AppFactory app) : IClassFixture<AppFactory>
     {
         var org = await app.CreateStackOrgAsync();
         var stack = await app.CreateStackAsync(org);
-        var member = await app.AddMemberAsync(org.Uid, OrgRole.Member);
+        var member = await app.Member(org.Uid).AddAsync();
         await app.GiveRoleAsync(stack, member, BuiltInRoles.Admin);
-        var owner = await app.ClientForAsync(org.Owner);
+        var owner = await app.SignedInAsync(org.Owner.Email);
 
-        (await (await app.ClientForAsync(member)).DeleteAsync("/v3/stacks", headers: StackScenario.ApiKey(stack))).EnsureError(HttpStatusCode.Forbidden);
+        (await (await app.SignedInAsync(member.Email)).DeleteAsync("/v3/stacks", headers: StackScenario.ApiKey(stack))).EnsureError(HttpStatusCode.Forbidden);
         var deleted = (await owner.DeleteAsync("/v3/stacks", headers: StackScenario.ApiKey(stack))).EnsureStatus(HttpStatusCode.OK).Json;
 
         Assert.Equal("Stack deleted successfully!", deleted["notice"]!.GetValue<string>());

@@ -55,7 +55,7 @@ public sealed class StackAuthorizationMatrixTests(AppFactory app) : IClassFixtur
         var org = await app.CreateStackOrgAsync();
         var other = await app.CreateStackOrgAsync("Other");
         var stack = await app.CreateStackAsync(org);
-        var target = await app.AddMemberAsync(org.Uid, OrgRole.Member);
+        var target = await app.Member(org.Uid).AddAsync();
         await app.GiveRoleAsync(stack, target, BuiltInRoles.ContentManager);
         var custom = (await app.RunAsync<CreateStackRole, Orgstack.Core.Common.Result<StackRoleView>>(u =>
             u.HandleAsync(new CreateStackRole.Request(stack.ApiKey, "Custom", null, StackScenario.BranchRules()), org.Owner.Actor, CancellationToken.None))).Value.Role;
@@ -64,16 +64,16 @@ public sealed class StackAuthorizationMatrixTests(AppFactory app) : IClassFixtur
         Person? person = caller switch
         {
             Caller.Owner => org.Owner,
-            Caller.OrgAdminWithoutRole => await app.AddMemberAsync(org.Uid, OrgRole.Admin),
-            Caller.MemberWithStackAdminRole => await app.AddMemberAsync(org.Uid, OrgRole.Member),
-            Caller.MemberWithDeveloperRole => await app.AddMemberAsync(org.Uid, OrgRole.Member),
-            Caller.MemberWithoutRole => await app.AddMemberAsync(org.Uid, OrgRole.Member),
+            Caller.OrgAdminWithoutRole => await app.Member(org.Uid, OrgRole.Admin).AddAsync(),
+            Caller.MemberWithStackAdminRole => await app.Member(org.Uid).AddAsync(),
+            Caller.MemberWithDeveloperRole => await app.Member(org.Uid).AddAsync(),
+            Caller.MemberWithoutRole => await app.Member(org.Uid).AddAsync(),
             Caller.OtherOrganizationsOwner => other.Owner,
             _ => null,
         };
         if (caller == Caller.MemberWithStackAdminRole) await app.GiveRoleAsync(stack, person!, BuiltInRoles.Admin);
         if (caller == Caller.MemberWithDeveloperRole) await app.GiveRoleAsync(stack, person!, BuiltInRoles.Developer);
-        var client = person is null ? app.Client() : await app.ClientForAsync(person);
+        var client = person is null ? app.Client() : await app.SignedInAsync(person.Email);
         var key = StackScenario.ApiKey(stack);
 
         var response = endpoint switch

@@ -31,13 +31,13 @@ public sealed class StackHostileInputTests(AppFactory app) : IClassFixture<AppFa
     public async Task HostileBodies_OnEveryWriteEndpoint_NeverAnswer5xx_AndChangeNothing()
     {
         var org = await app.CreateStackOrgAsync();
-        var member = await app.AddMemberAsync(org.Uid, OrgRole.Member);
+        var member = await app.Member(org.Uid).AddAsync();
         var stack = await app.CreateStackAsync(org);
         await app.GiveRoleAsync(stack, member, BuiltInRoles.Developer);
         var builtin = await app.RoleAsync(stack, BuiltInRoles.Admin);
         var custom = (await app.RunAsync<CreateStackRole, Orgstack.Core.Common.Result<StackRoleView>>(u =>
             u.HandleAsync(new CreateStackRole.Request(stack.ApiKey, "Custom", null, StackScenario.BranchRules()), org.Owner.Actor, CancellationToken.None))).Value.Role;
-        var client = await app.ClientForAsync(org.Owner);
+        var client = await app.SignedInAsync(org.Owner.Email);
         var headers = new Dictionary<string, string> { ["api_key"] = stack.ApiKey, ["organization_uid"] = org.Uid };
         var auditBefore = await app.WithDbAsync(db => db.AuditEvents.CountAsync(e => e.OrganizationUid == org.Uid));
 
@@ -71,7 +71,7 @@ public sealed class StackHostileInputTests(AppFactory app) : IClassFixture<AppFa
     {
         var org = await app.CreateStackOrgAsync();
         var stack = await app.CreateStackAsync(org);
-        var client = await app.ClientForAsync(org.Owner);
+        var client = await app.SignedInAsync(org.Owner.Email);
         var headers = url.StartsWith("/v3/roles") ? StackScenario.ApiKey(stack) : null;
 
         var response = await client.GetAsync(url, headers);
@@ -85,7 +85,7 @@ public sealed class StackHostileInputTests(AppFactory app) : IClassFixture<AppFa
     {
         var org = await app.CreateStackOrgAsync();
         var stack = await app.CreateStackAsync(org);
-        var client = await app.ClientForAsync(org.Owner);
+        var client = await app.SignedInAsync(org.Owner.Email);
 
         (await client.GetAsync("/v3/roles/" + new string('z', 2000), StackScenario.ApiKey(stack))).EnsureError(HttpStatusCode.NotFound);
         Assert.Empty((await client.GetAsync("/v3/stacks?skip=2147483647")).EnsureStatus(HttpStatusCode.OK).Json["stacks"]!.AsArray());

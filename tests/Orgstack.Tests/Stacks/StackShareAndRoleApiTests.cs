@@ -14,11 +14,11 @@ public sealed class StackShareAndRoleApiTests(AppFactory app) : IClassFixture<Ap
     public async Task SharingAStack_WithAMember_GivesThemAccess_AndUnsharingTakesItAwayImmediately()
     {
         var org = await app.CreateStackOrgAsync();
-        var member = await app.AddMemberAsync(org.Uid, OrgRole.Member);
+        var member = await app.Member(org.Uid).AddAsync();
         var stack = await app.CreateStackAsync(org);
         var developer = await app.RoleAsync(stack, BuiltInRoles.Developer);
-        var owner = await app.ClientForAsync(org.Owner);
-        var memberClient = await app.ClientForAsync(member);
+        var owner = await app.SignedInAsync(org.Owner.Email);
+        var memberClient = await app.SignedInAsync(member.Email);
         (await memberClient.GetAsync("/v3/stacks", StackScenario.ApiKey(stack))).EnsureError(HttpStatusCode.PreconditionFailed);
 
         var shared = (await owner.PostAsync("/v3/stacks/share", new Dictionary<string, object>
@@ -43,9 +43,9 @@ public sealed class StackShareAndRoleApiTests(AppFactory app) : IClassFixture<Ap
     {
         var org = await app.CreateStackOrgAsync();
         var other = await app.CreateStackOrgAsync("Other");
-        var member = await app.AddMemberAsync(org.Uid, OrgRole.Member);
+        var member = await app.Member(org.Uid).AddAsync();
         var stack = await app.CreateStackAsync(org);
-        var owner = await app.ClientForAsync(org.Owner);
+        var owner = await app.SignedInAsync(org.Owner.Email);
 
         var alone = (await owner.PostAsync("/v3/stacks/share", new Dictionary<string, object>
         {
@@ -73,7 +73,7 @@ public sealed class StackShareAndRoleApiTests(AppFactory app) : IClassFixture<Ap
     {
         var org = await app.CreateStackOrgAsync();
         var stack = await app.CreateStackAsync(org);
-        var owner = await app.ClientForAsync(org.Owner);
+        var owner = await app.SignedInAsync(org.Owner.Email);
 
         (await owner.PostAsync("/v3/stacks/share", body, StackScenario.ApiKey(stack))).EnsureError(HttpStatusCode.UnprocessableEntity);
     }
@@ -82,11 +82,11 @@ public sealed class StackShareAndRoleApiTests(AppFactory app) : IClassFixture<Ap
     public async Task SettingUserRoles_ReplacesThem_AndAnswersTheAppliedRoles()
     {
         var org = await app.CreateStackOrgAsync();
-        var member = await app.AddMemberAsync(org.Uid, OrgRole.Member);
+        var member = await app.Member(org.Uid).AddAsync();
         var stack = await app.CreateStackAsync(org);
         await app.GiveRoleAsync(stack, member, BuiltInRoles.Developer);
         var manager = await app.RoleAsync(stack, BuiltInRoles.ContentManager);
-        var owner = await app.ClientForAsync(org.Owner);
+        var owner = await app.SignedInAsync(org.Owner.Email);
 
         var json = (await owner.PostAsync("/v3/stacks/users/roles",
             new { users = new Dictionary<string, string[]> { [member.UserUid] = [manager.Uid] } }, StackScenario.ApiKey(stack))).EnsureStatus(HttpStatusCode.OK).Json;
@@ -105,10 +105,10 @@ public sealed class StackShareAndRoleApiTests(AppFactory app) : IClassFixture<Ap
     public async Task ListingRoles_AnswersBuiltInsWithStackAndUsers_AndRulesOnlyWhenAsked()
     {
         var org = await app.CreateStackOrgAsync();
-        var member = await app.AddMemberAsync(org.Uid, OrgRole.Member);
+        var member = await app.Member(org.Uid).AddAsync();
         var stack = await app.CreateStackAsync(org);
         await app.GiveRoleAsync(stack, member, BuiltInRoles.Developer);
-        var client = await app.ClientForAsync(member);
+        var client = await app.SignedInAsync(member.Email);
 
         var plain = (await client.GetAsync("/v3/roles?include_count=true", StackScenario.ApiKey(stack))).EnsureStatus(HttpStatusCode.OK).Json;
         var withRules = (await client.GetAsync("/v3/roles?include_rules=true", StackScenario.ApiKey(stack))).EnsureStatus(HttpStatusCode.OK).Json;
@@ -133,7 +133,7 @@ public sealed class StackShareAndRoleApiTests(AppFactory app) : IClassFixture<Ap
     {
         var org = await app.CreateStackOrgAsync();
         var stack = await app.CreateStackAsync(org);
-        var client = await app.ClientForAsync(org.Owner);
+        var client = await app.SignedInAsync(org.Owner.Email);
         var key = StackScenario.ApiKey(stack);
         var rules = JsonNode.Parse("""[{"module":"branch","branches":["main"],"acl":{"read":true}},{"module":"content_type","content_types":["$all"],"acl":{"read":true,"sub_acl":{"read":true}}}]""")!;
 
@@ -164,7 +164,7 @@ public sealed class StackShareAndRoleApiTests(AppFactory app) : IClassFixture<Ap
         var org = await app.CreateStackOrgAsync();
         var stack = await app.CreateStackAsync(org);
         var admin = await app.RoleAsync(stack, BuiltInRoles.Admin);
-        var client = await app.ClientForAsync(org.Owner);
+        var client = await app.SignedInAsync(org.Owner.Email);
 
         (await client.DeleteAsync($"/v3/roles/{admin.Uid}", headers: StackScenario.ApiKey(stack))).EnsureError(HttpStatusCode.Forbidden);
         (await client.PutAsync($"/v3/roles/{admin.Uid}", new { role = new { name = "Boss" } }, StackScenario.ApiKey(stack))).EnsureError(HttpStatusCode.Forbidden);
@@ -175,9 +175,9 @@ public sealed class StackShareAndRoleApiTests(AppFactory app) : IClassFixture<Ap
     public async Task DeletingACustomRole_HeldByAUser_Answers409WithTheCount()
     {
         var org = await app.CreateStackOrgAsync();
-        var member = await app.AddMemberAsync(org.Uid, OrgRole.Member);
+        var member = await app.Member(org.Uid).AddAsync();
         var stack = await app.CreateStackAsync(org);
-        var client = await app.ClientForAsync(org.Owner);
+        var client = await app.SignedInAsync(org.Owner.Email);
         var uid = (await client.PostAsync("/v3/roles", new { role = new { name = "Held", rules = StackScenario.BranchRules() } }, StackScenario.ApiKey(stack)))
             .EnsureStatus(HttpStatusCode.Created).Json["role"]!["uid"]!.GetValue<string>();
         await app.GiveRoleAsync(stack, member, "Held");
@@ -199,7 +199,7 @@ public sealed class StackShareAndRoleApiTests(AppFactory app) : IClassFixture<Ap
     {
         var org = await app.CreateStackOrgAsync();
         var stack = await app.CreateStackAsync(org);
-        var client = await app.ClientForAsync(org.Owner);
+        var client = await app.SignedInAsync(org.Owner.Email);
 
         (await client.PostAsync("/v3/roles", body, StackScenario.ApiKey(stack))).EnsureError(HttpStatusCode.UnprocessableEntity);
 
@@ -211,7 +211,7 @@ public sealed class StackShareAndRoleApiTests(AppFactory app) : IClassFixture<Ap
     {
         var org = await app.CreateStackOrgAsync();
         var stack = await app.CreateStackAsync(org);
-        var client = await app.ClientForAsync(org.Owner);
+        var client = await app.SignedInAsync(org.Owner.Email);
 
         var body = (await client.PostAsync("/v3/roles", new { role = new { name = "No branch", rules = new[] { new { module = "asset", assets = new[] { "$all" } } } } },
             StackScenario.ApiKey(stack))).EnsureError(HttpStatusCode.UnprocessableEntity);
@@ -223,10 +223,10 @@ public sealed class StackShareAndRoleApiTests(AppFactory app) : IClassFixture<Ap
     public async Task RoleEndpoints_AsDeveloper_ReadButCannotWrite()
     {
         var org = await app.CreateStackOrgAsync();
-        var member = await app.AddMemberAsync(org.Uid, OrgRole.Member);
+        var member = await app.Member(org.Uid).AddAsync();
         var stack = await app.CreateStackAsync(org);
         await app.GiveRoleAsync(stack, member, BuiltInRoles.Developer);
-        var client = await app.ClientForAsync(member);
+        var client = await app.SignedInAsync(member.Email);
 
         (await client.GetAsync("/v3/roles", StackScenario.ApiKey(stack))).EnsureStatus(HttpStatusCode.OK);
         (await client.PostAsync("/v3/roles", new { role = new { name = "Mine" } }, StackScenario.ApiKey(stack))).EnsureError(HttpStatusCode.Forbidden);
@@ -238,8 +238,8 @@ public sealed class StackShareAndRoleApiTests(AppFactory app) : IClassFixture<Ap
     public async Task StackChanges_ThroughTheApi_WriteAuditEventsNamingTheActor()
     {
         var org = await app.CreateStackOrgAsync();
-        var member = await app.AddMemberAsync(org.Uid, OrgRole.Member);
-        var client = await app.ClientForAsync(org.Owner);
+        var member = await app.Member(org.Uid).AddAsync();
+        var client = await app.SignedInAsync(org.Owner.Email);
         var apiKey = (await client.PostAsync("/v3/stacks", new { stack = new { name = "Audited" } }, new Dictionary<string, string> { ["organization_uid"] = org.Uid }))
             .EnsureStatus(HttpStatusCode.Created).Json["stack"]!["api_key"]!.GetValue<string>();
         var key = new Dictionary<string, string> { ["api_key"] = apiKey };

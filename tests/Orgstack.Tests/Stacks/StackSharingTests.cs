@@ -27,8 +27,8 @@ public sealed class StackSharingTests(AppFactory app) : IClassFixture<AppFactory
     public async Task Sharing_WithMembersAndPendingInvitations_GivesThemTheRoles()
     {
         var org = await app.CreateStackOrgAsync();
-        var member = await app.AddMemberAsync(org.Uid, OrgRole.Member);
-        var pending = await app.AddMemberAsync(org.Uid, OrgRole.Member, pending: true);
+        var member = await app.Member(org.Uid).AddAsync();
+        var pending = await app.Member(org.Uid).Pending().AddAsync();
         var stack = await app.CreateStackAsync(org);
         var developer = await app.RoleAsync(stack, BuiltInRoles.Developer);
 
@@ -47,8 +47,8 @@ public sealed class StackSharingTests(AppFactory app) : IClassFixture<AppFactory
     {
         var org = await app.CreateStackOrgAsync();
         var other = await app.CreateStackOrgAsync("Other");
-        var member = await app.AddMemberAsync(org.Uid, OrgRole.Member);
-        var outsider = await app.AddMemberAsync(other.Uid, OrgRole.Member);
+        var member = await app.Member(org.Uid).AddAsync();
+        var outsider = await app.Member(other.Uid).AddAsync();
         var stack = await app.CreateStackAsync(org);
 
         var result = await Share(stack, org.Owner, (member.Email, ["Developer"]), (outsider.Email, ["Developer"]), ("not-an-email", ["Developer"]), (member.Email.Replace("member", "nobody"), ["Developer"]));
@@ -63,7 +63,7 @@ public sealed class StackSharingTests(AppFactory app) : IClassFixture<AppFactory
     public async Task Sharing_WhenNoAddressIsValid_FailsWhollyAndChangesNothing()
     {
         var org = await app.CreateStackOrgAsync();
-        var member = await app.AddMemberAsync(org.Uid, OrgRole.Member);
+        var member = await app.Member(org.Uid).AddAsync();
         var stack = await app.CreateStackAsync(org);
 
         var noRoles = await Share(stack, org.Owner, (member.Email, []));
@@ -81,9 +81,9 @@ public sealed class StackSharingTests(AppFactory app) : IClassFixture<AppFactory
     public async Task Sharing_AsDeveloper_IsForbidden_AsStackAdminRole_IsAllowed()
     {
         var org = await app.CreateStackOrgAsync();
-        var developer = await app.AddMemberAsync(org.Uid, OrgRole.Member);
-        var stackAdmin = await app.AddMemberAsync(org.Uid, OrgRole.Member);
-        var target = await app.AddMemberAsync(org.Uid, OrgRole.Member);
+        var developer = await app.Member(org.Uid).AddAsync();
+        var stackAdmin = await app.Member(org.Uid).AddAsync();
+        var target = await app.Member(org.Uid).AddAsync();
         var stack = await app.CreateStackAsync(org);
         await app.GiveRoleAsync(stack, developer, BuiltInRoles.Developer);
         await app.GiveRoleAsync(stack, stackAdmin, BuiltInRoles.Admin);
@@ -99,8 +99,8 @@ public sealed class StackSharingTests(AppFactory app) : IClassFixture<AppFactory
     public async Task OrgAdmin_WithoutAStackRole_CanShareTheStack()
     {
         var org = await app.CreateStackOrgAsync();
-        var admin = await app.AddMemberAsync(org.Uid, OrgRole.Admin);
-        var member = await app.AddMemberAsync(org.Uid, OrgRole.Member);
+        var admin = await app.Member(org.Uid, OrgRole.Admin).AddAsync();
+        var member = await app.Member(org.Uid).AddAsync();
         var stack = await app.CreateStackAsync(org);
 
         var result = await Share(stack, admin, (member.Email, ["Content Manager"]));
@@ -113,7 +113,7 @@ public sealed class StackSharingTests(AppFactory app) : IClassFixture<AppFactory
     public async Task Unsharing_RemovesEveryRoleInTheStack_AndAccessEndsImmediately()
     {
         var org = await app.CreateStackOrgAsync();
-        var member = await app.AddMemberAsync(org.Uid, OrgRole.Member);
+        var member = await app.Member(org.Uid).AddAsync();
         var stack = await app.CreateStackAsync(org);
         await app.GiveRoleAsync(stack, member, BuiltInRoles.Developer);
         await app.GiveRoleAsync(stack, member, BuiltInRoles.ContentManager);
@@ -130,7 +130,7 @@ public sealed class StackSharingTests(AppFactory app) : IClassFixture<AppFactory
     public async Task Unsharing_TheStackOwnerOrSomebodyWithoutRoles_IsRefused()
     {
         var org = await app.CreateStackOrgAsync();
-        var member = await app.AddMemberAsync(org.Uid, OrgRole.Member);
+        var member = await app.Member(org.Uid).AddAsync();
         var stack = await app.CreateStackAsync(org);
 
         var owner = await app.RunAsync<UnshareStack, Result<int>>(u => u.HandleAsync(stack.ApiKey, org.Owner.Email, org.Owner.Actor, None));
@@ -147,7 +147,7 @@ public sealed class StackSharingTests(AppFactory app) : IClassFixture<AppFactory
     public async Task SettingUserRoles_ReplacesTheirRoles_AndIsAudited()
     {
         var org = await app.CreateStackOrgAsync();
-        var member = await app.AddMemberAsync(org.Uid, OrgRole.Member);
+        var member = await app.Member(org.Uid).AddAsync();
         var stack = await app.CreateStackAsync(org);
         await app.GiveRoleAsync(stack, member, BuiltInRoles.Developer);
         var manager = await app.RoleAsync(stack, BuiltInRoles.ContentManager);
@@ -166,8 +166,8 @@ public sealed class StackSharingTests(AppFactory app) : IClassFixture<AppFactory
     {
         var org = await app.CreateStackOrgAsync();
         var other = await app.CreateStackOrgAsync("Other");
-        var member = await app.AddMemberAsync(org.Uid, OrgRole.Member);
-        var outsider = await app.AddMemberAsync(other.Uid, OrgRole.Member);
+        var member = await app.Member(org.Uid).AddAsync();
+        var outsider = await app.Member(other.Uid).AddAsync();
         var stack = await app.CreateStackAsync(org);
         await app.GiveRoleAsync(stack, member, BuiltInRoles.Developer);
 
@@ -266,8 +266,8 @@ public sealed class StackSharingTests(AppFactory app) : IClassFixture<AppFactory
     public async Task DeletingACustomRole_HeldByUsers_IsRefusedWithTheirCount()
     {
         var org = await app.CreateStackOrgAsync();
-        var member = await app.AddMemberAsync(org.Uid, OrgRole.Member);
-        var pending = await app.AddMemberAsync(org.Uid, OrgRole.Member, pending: true);
+        var member = await app.Member(org.Uid).AddAsync();
+        var pending = await app.Member(org.Uid).Pending().AddAsync();
         var stack = await app.CreateStackAsync(org);
         var role = (await app.RunAsync<CreateStackRole, Result<StackRoleView>>(u =>
             u.HandleAsync(new CreateStackRole.Request(stack.ApiKey, "Reviewers", null, StackScenario.BranchRules()), org.Owner.Actor, None))).Value.Role;
@@ -285,8 +285,8 @@ public sealed class StackSharingTests(AppFactory app) : IClassFixture<AppFactory
     public async Task ManagingCustomRoles_AsDeveloper_IsForbidden_AsStackAdminRole_IsAllowed()
     {
         var org = await app.CreateStackOrgAsync();
-        var developer = await app.AddMemberAsync(org.Uid, OrgRole.Member);
-        var stackAdmin = await app.AddMemberAsync(org.Uid, OrgRole.Member);
+        var developer = await app.Member(org.Uid).AddAsync();
+        var stackAdmin = await app.Member(org.Uid).AddAsync();
         var stack = await app.CreateStackAsync(org);
         await app.GiveRoleAsync(stack, developer, BuiltInRoles.Developer);
         await app.GiveRoleAsync(stack, stackAdmin, BuiltInRoles.Admin);
@@ -311,7 +311,7 @@ public sealed class StackSharingTests(AppFactory app) : IClassFixture<AppFactory
         var first = await app.CreateStackAsync(org, name: "First");
         var second = await app.CreateStackAsync(org, name: "Second");
         var roleOfFirst = await app.RoleAsync(first, BuiltInRoles.Developer);
-        var member = await app.AddMemberAsync(org.Uid, OrgRole.Member);
+        var member = await app.Member(org.Uid).AddAsync();
 
         var fetched = await app.RunAsync<GetStackRole, Result<StackRoleView>>(u => u.HandleAsync(second.ApiKey, roleOfFirst.Uid, org.Owner.Actor, None));
         var shared = await Share(second, org.Owner, (member.Email, [roleOfFirst.Uid]));

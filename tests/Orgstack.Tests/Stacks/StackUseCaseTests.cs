@@ -38,7 +38,7 @@ public sealed class StackUseCaseTests(AppFactory app) : IClassFixture<AppFactory
     public async Task CreatingAStack_AsAdmin_Succeeds()
     {
         var org = await app.CreateStackOrgAsync();
-        var admin = await app.AddMemberAsync(org.Uid, OrgRole.Admin);
+        var admin = await app.Member(org.Uid, OrgRole.Admin).AddAsync();
 
         var result = await Create(org, admin);
 
@@ -50,7 +50,7 @@ public sealed class StackUseCaseTests(AppFactory app) : IClassFixture<AppFactory
     public async Task CreatingAStack_AsMember_IsForbidden()
     {
         var org = await app.CreateStackOrgAsync();
-        var member = await app.AddMemberAsync(org.Uid, OrgRole.Member);
+        var member = await app.Member(org.Uid).AddAsync();
 
         var result = await Create(org, member);
 
@@ -127,7 +127,7 @@ public sealed class StackUseCaseTests(AppFactory app) : IClassFixture<AppFactory
     public async Task OrgAdmin_WithoutAStackRole_SeesTheStackInTheOrganizationListButCannotReachItsContent()
     {
         var org = await app.CreateStackOrgAsync();
-        var admin = await app.AddMemberAsync(org.Uid, OrgRole.Admin);
+        var admin = await app.Member(org.Uid, OrgRole.Admin).AddAsync();
         var stack = await app.CreateStackAsync(org);
 
         var listed = await app.RunAsync<ListOrganizationStacks, Result<(IReadOnlyList<OrganizationStackView> Items, int Count)>>(u =>
@@ -150,7 +150,7 @@ public sealed class StackUseCaseTests(AppFactory app) : IClassFixture<AppFactory
     public async Task OrgAdmin_WithARole_ReachesTheStack()
     {
         var org = await app.CreateStackOrgAsync();
-        var admin = await app.AddMemberAsync(org.Uid, OrgRole.Admin);
+        var admin = await app.Member(org.Uid, OrgRole.Admin).AddAsync();
         var stack = await app.CreateStackAsync(org);
         await app.GiveRoleAsync(stack, admin, BuiltInRoles.Developer);
 
@@ -165,7 +165,7 @@ public sealed class StackUseCaseTests(AppFactory app) : IClassFixture<AppFactory
     public async Task Member_WithoutAStackRole_GetsInvalidApiKey_AsIfTheStackDidNotExist()
     {
         var org = await app.CreateStackOrgAsync();
-        var member = await app.AddMemberAsync(org.Uid, OrgRole.Member);
+        var member = await app.Member(org.Uid).AddAsync();
         var stack = await app.CreateStackAsync(org);
 
         var fetched = await app.RunAsync<GetStack, Result<(StackView, IReadOnlyList<StackUserView>?)>>(u => u.HandleAsync(stack.ApiKey, false, member.Actor, None));
@@ -194,7 +194,7 @@ public sealed class StackUseCaseTests(AppFactory app) : IClassFixture<AppFactory
     public async Task Member_WithADeveloperRole_ReachesTheStackButCannotChangeOrDeleteIt()
     {
         var org = await app.CreateStackOrgAsync();
-        var member = await app.AddMemberAsync(org.Uid, OrgRole.Member);
+        var member = await app.Member(org.Uid).AddAsync();
         var stack = await app.CreateStackAsync(org);
         await app.GiveRoleAsync(stack, member, BuiltInRoles.Developer);
 
@@ -211,7 +211,7 @@ public sealed class StackUseCaseTests(AppFactory app) : IClassFixture<AppFactory
     public async Task MemberWithTheStackAdminRole_CanRenameButNotDeleteTheStack()
     {
         var org = await app.CreateStackOrgAsync();
-        var member = await app.AddMemberAsync(org.Uid, OrgRole.Member);
+        var member = await app.Member(org.Uid).AddAsync();
         var stack = await app.CreateStackAsync(org);
         await app.GiveRoleAsync(stack, member, BuiltInRoles.Admin);
 
@@ -241,8 +241,8 @@ public sealed class StackUseCaseTests(AppFactory app) : IClassFixture<AppFactory
     {
         var org = await app.CreateStackOrgAsync();
         var other = await app.CreateStackOrgAsync("Other");
-        var member = await app.AddMemberAsync(org.Uid, OrgRole.Member);
-        var inOther = await app.AddMemberAsync(other.Uid, OrgRole.Member, member.Email);
+        var member = await app.Member(org.Uid).AddAsync();
+        var inOther = await app.Member(other.Uid, member.Email).AddAsync();
         var shared = await app.CreateStackAsync(org, name: "Shared");
         await app.CreateStackAsync(org, name: "Hidden");
         var elsewhere = await app.CreateStackAsync(other, name: "Elsewhere");
@@ -260,8 +260,8 @@ public sealed class StackUseCaseTests(AppFactory app) : IClassFixture<AppFactory
     public async Task DeletingAStack_RemovesItsRolesAndAssignments_AndIsAudited()
     {
         var org = await app.CreateStackOrgAsync();
-        var admin = await app.AddMemberAsync(org.Uid, OrgRole.Admin);
-        var member = await app.AddMemberAsync(org.Uid, OrgRole.Member);
+        var admin = await app.Member(org.Uid, OrgRole.Admin).AddAsync();
+        var member = await app.Member(org.Uid).AddAsync();
         var stack = await app.CreateStackAsync(org);
         var keep = await app.CreateStackAsync(org, name: "Keep");
         await app.GiveRoleAsync(stack, member, BuiltInRoles.Developer);
@@ -284,8 +284,8 @@ public sealed class StackUseCaseTests(AppFactory app) : IClassFixture<AppFactory
     public async Task OrganizationStackList_CountsUsersAndShowsTheOwner_AndIsForbiddenToMembers()
     {
         var org = await app.CreateStackOrgAsync();
-        var member = await app.AddMemberAsync(org.Uid, OrgRole.Member);
-        var pending = await app.AddMemberAsync(org.Uid, OrgRole.Member, pending: true);
+        var member = await app.Member(org.Uid).AddAsync();
+        var pending = await app.Member(org.Uid).Pending().AddAsync();
         var stack = await app.CreateStackAsync(org);
         await app.GiveRoleAsync(stack, member, BuiltInRoles.Developer);
         await app.GiveRoleAsync(stack, member, BuiltInRoles.ContentManager);

@@ -31,7 +31,7 @@ public static class ConsoleLinksScenario
     /// <summary>The path and query of the newest link of that kind mailed to the address (the mail points at the public URL).</summary>
     public static async Task<string> LinksPathFromMailAsync(this AppFactory app, string email, string kind)
     {
-        var mails = await app.MailsAsync(email, kind);
+        var mails = await app.MailsToAsync(email, kind);
         Assert.NotEmpty(mails);
         var match = Regex.Match(mails[^1].TextBody, @"https?://[^/\s]+(/[^\s]*\?token=[A-Za-z0-9_\-%]+)");
         Assert.True(match.Success, "no link in: " + mails[^1].TextBody);

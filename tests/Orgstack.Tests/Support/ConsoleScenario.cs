@@ -9,60 +9,16 @@ using Orgstack.Core.Stacks;
 
 namespace Orgstack.Tests.Support;
 
-/// <summary>People and stacks for console tests, and a cookie-keeping HTTP client that fills the console's forms.</summary>
+/// <summary>Stacks for console tests, and a cookie-keeping HTTP client that fills the console's forms.</summary>
 public static partial class ConsoleScenario
 {
-    /// <summary>
-    /// Adds an accepted membership with an account. Written to the database directly: the invitation use cases are
-    /// built on another branch, and this only sets up the state the console reads.
-    /// </summary>
-    public static async Task<Membership> AddConsoleMemberAsync(this AppFactory app, string organizationUid, string email, OrgRole role = OrgRole.Member,
-        string firstName = "Mia", string lastName = "Member", DateTimeOffset? lastLoginAt = null)
-    {
-        var passwords = new Passwords(new OrgstackOptions { Passwords = { Iterations = 1000 } });
-        return await app.WithDbAsync(async db =>
-        {
-            var now = DateTimeOffset.UtcNow;
-            var user = db.Users.FirstOrDefault(u => u.Email == email);
-            if (user is null)
-            {
-                user = new User { Uid = Ids.New(), Email = email, FirstName = firstName, LastName = lastName, PasswordHash = passwords.Hash(Scenario.Password), CreatedAt = now, UpdatedAt = now, LastLoginAt = lastLoginAt };
-                db.Users.Add(user);
-            }
-            var membership = new Membership
-            {
-                Uid = Ids.New(), OrganizationUid = organizationUid, Email = email, UserUid = user.Uid, Role = role, Status = MembershipStatus.Accepted,
-                InvitedAt = now, AcceptedAt = now, CreatedAt = now, UpdatedAt = now, LastLoginAt = lastLoginAt,
-            };
-            membership.SetName(firstName, lastName);
-            db.Memberships.Add(membership);
-            await db.SaveChangesAsync();
-            return membership;
-        });
-    }
-
-    public static async Task<Membership> AddConsoleInvitationAsync(this AppFactory app, string organizationUid, string email, OrgRole role = OrgRole.Member) =>
-        await app.WithDbAsync(async db =>
-        {
-            var now = DateTimeOffset.UtcNow;
-            var membership = new Membership
-            {
-                Uid = Ids.New(), OrganizationUid = organizationUid, Email = email, Role = role, Status = MembershipStatus.Pending,
-                InvitedAt = now, InvitationExpiresAt = now.AddDays(7), CreatedAt = now, UpdatedAt = now,
-            };
-            membership.SetName("", "");
-            db.Memberships.Add(membership);
-            await db.SaveChangesAsync();
-            return membership;
-        });
-
-    public static async Task<Stack> AddConsoleStackAsync(this AppFactory app, string organizationUid, string name, string ownerUserUid, params (Membership Member, string Role)[] roles) =>
+    public static async Task<Stack> AddConsoleStackAsync(this AppFactory app, string organizationUid, string name, string ownerUserUid, params (string MembershipUid, string Role)[] roles) =>
         await app.WithDbAsync(async db =>
         {
             var now = DateTimeOffset.UtcNow;
             var stack = new Stack { Uid = Ids.New(), ApiKey = Ids.New(), OrganizationUid = organizationUid, Name = name, OwnerUserUid = ownerUserUid, CreatedAt = now, UpdatedAt = now };
             db.Stacks.Add(stack);
-            foreach (var (member, roleName) in roles)
+            foreach (var (membershipUid, roleName) in roles)
             {
                 var role = db.StackRoles.Local.FirstOrDefault(r => r.StackUid == stack.Uid && r.Name == roleName);
                 if (role is null)
@@ -70,7 +26,7 @@ public static partial class ConsoleScenario
                     role = new StackRole { Uid = Ids.New(), StackUid = stack.Uid, Name = roleName, BuiltIn = true, CreatedAt = now, UpdatedAt = now };
                     db.StackRoles.Add(role);
                 }
-                db.StackRoleAssignments.Add(new StackRoleAssignment { StackUid = stack.Uid, MembershipUid = member.Uid, RoleUid = role.Uid, CreatedAt = now });
+                db.StackRoleAssignments.Add(new StackRoleAssignment { StackUid = stack.Uid, MembershipUid = membershipUid, RoleUid = role.Uid, CreatedAt = now });
             }
             await db.SaveChangesAsync();
             return stack;

@@ -28,11 +28,7 @@ public sealed class KestrelApp : AppFactory
         var port = 0;
         if (settings is not null)
         {
-            using (var probe = new System.Net.Sockets.TcpListener(IPAddress.Loopback, 0))
-            {
-                probe.Start();
-                port = ((IPEndPoint)probe.LocalEndpoint).Port;
-            }
+            port = TestPorts.Free();
             foreach (var (key, value) in settings) Settings[key] = value?.Replace("{port}", port.ToString(System.Globalization.CultureInfo.InvariantCulture));
         }
         UseKestrel(o => o.Listen(IPAddress.Loopback, port));

@@ -14,49 +14,6 @@ namespace Orgstack.Tests.Support;
 /// </summary>
 public static class OpsScenario
 {
-    public sealed record Person(string UserUid, string MembershipUid, string Email);
-
-    public static async Task<Person> AddMemberAsync(this AppFactory app, string organizationUid, string email, OrgRole role,
-        string firstName = "", string lastName = "", string? invitedByUserUid = null, DateTimeOffset? lastLoginAt = null)
-    {
-        await using var scope = app.Scope();
-        var db = scope.ServiceProvider.GetRequiredService<OrgstackDbContext>();
-        var passwords = scope.ServiceProvider.GetRequiredService<Passwords>();
-        var now = DateTimeOffset.UtcNow;
-        var user = new User
-        {
-            Uid = Ids.New(), Email = email, FirstName = firstName, LastName = lastName, PasswordHash = passwords.Hash(Scenario.Password),
-            CreatedAt = now, UpdatedAt = now, LastLoginAt = lastLoginAt,
-        };
-        var membership = new Membership
-        {
-            Uid = Ids.New(), OrganizationUid = organizationUid, Email = email, UserUid = user.Uid, Role = role, Status = MembershipStatus.Accepted,
-            InvitedByUserUid = invitedByUserUid, InvitedAt = now.AddDays(-2), AcceptedAt = now.AddDays(-1), CreatedAt = now, UpdatedAt = now, LastLoginAt = lastLoginAt,
-        };
-        membership.SetName(firstName, lastName);
-        db.Users.Add(user);
-        db.Memberships.Add(membership);
-        await db.SaveChangesAsync();
-        return new Person(user.Uid, membership.Uid, email);
-    }
-
-    public static async Task<string> AddInvitationAsync(this AppFactory app, string organizationUid, string email, OrgRole role, string? invitedByUserUid,
-        DateTimeOffset? expiresAt = null)
-    {
-        await using var scope = app.Scope();
-        var db = scope.ServiceProvider.GetRequiredService<OrgstackDbContext>();
-        var now = DateTimeOffset.UtcNow;
-        var membership = new Membership
-        {
-            Uid = Ids.New(), OrganizationUid = organizationUid, Email = email, Role = role, Status = MembershipStatus.Pending,
-            InvitedByUserUid = invitedByUserUid, InvitedAt = now, InvitationExpiresAt = expiresAt ?? now.AddDays(7), CreatedAt = now, UpdatedAt = now,
-        };
-        membership.SetName("", "");
-        db.Memberships.Add(membership);
-        await db.SaveChangesAsync();
-        return membership.Uid;
-    }
-
     public static async Task<(string StackUid, string RoleUid)> AddStackAsync(this AppFactory app, string organizationUid, string name, string ownerUserUid, string roleName = "Developer")
     {
         await using var scope = app.Scope();

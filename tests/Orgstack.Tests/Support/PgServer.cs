@@ -1,6 +1,4 @@
 using System.Diagnostics;
-using System.Net;
-using System.Net.Sockets;
 using Npgsql;
 
 namespace Orgstack.Tests.Support;
@@ -120,7 +118,7 @@ internal static class PgCluster
         await File.WriteAllTextAsync(Path.Combine(pg, "pw"), password + "\n");
         var asRoot = Environment.UserName == "root";
         if (asRoot) await RunAsync("chown", ["-R", "postgres:postgres", pg]);
-        var port = FreePort();
+        var port = TestPorts.Free();
         await RunAsPostgresAsync(asRoot, Path.Combine(binDirectory, "initdb"), ["-D", Path.Combine(pg, "data"), "-U", "postgres", "--pwfile=" + Path.Combine(pg, "pw"),
             "--auth-local=trust", "--auth-host=scram-sha-256", "-E", "UTF8", "--locale=C.UTF-8", "--no-sync"]);
         await RunAsPostgresAsync(asRoot, Path.Combine(binDirectory, "pg_ctl"), ["-D", Path.Combine(pg, "data"), "-l", Path.Combine(pg, "log"), "-w", "-t", "60",
@@ -157,15 +155,6 @@ internal static class PgCluster
         if (process.ExitCode != 0)
             throw new InvalidOperationException($"{program} {string.Join(' ', args)} failed ({process.ExitCode}): {await stderr} {await stdout}");
     }
-
-    private static int FreePort()
-    {
-        var listener = new TcpListener(IPAddress.Loopback, 0);
-        listener.Start();
-        var port = ((IPEndPoint)listener.LocalEndpoint).Port;
-        listener.Stop();
-        return port;
-    }
 }
 
 /// <summary>The real server in memory on its own fresh PostgreSQL database.</summary>
@@ -178,13 +167,23 @@ public sealed class PgAppFactory : AppFactory, IAsyncLifetime
     async Task IAsyncLifetime.InitializeAsync()
     {
         await pg.InitializeAsync();
-        Settings["Orgstack:Database:Provider"] = "postgres";
-        Settings["Orgstack:Database:ConnectionString"] = pg.ConnectionString;
+        this.OnPostgres(pg.ConnectionString);
     }
 
     async Task IAsyncLifetime.DisposeAsync()
     {
         await base.DisposeAsync();
         await pg.DisposeAsync();
+    }
+}
+
+public static class PgNodes
+{
+    /// <summary>Puts a node on a PostgreSQL database (a PgServer's, or another node's); answers the node.</summary>
+    public static T OnPostgres<T>(this T node, string connectionString) where T : AppFactory
+    {
+        node.Settings["Orgstack:Database:Provider"] = "postgres";
+        node.Settings["Orgstack:Database:ConnectionString"] = connectionString;
+        return node;
     }
 }

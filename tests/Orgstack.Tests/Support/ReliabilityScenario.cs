@@ -5,6 +5,7 @@ using Microsoft.Extensions.DependencyInjection;
 using Orgstack.Core.Common;
 using Orgstack.Core.Data;
 using Orgstack.Core.Members;
+using Orgstack.Core.Organizations;
 using Orgstack.Core.Stacks;
 
 namespace Orgstack.Tests.Support;
@@ -37,11 +38,11 @@ public sealed class ReliabilityWorld
             [MatrixCaller.Owner] = owner.Email,
             [MatrixCaller.OtherOwner] = otherOwner.Email,
         };
-        emails[MatrixCaller.Admin] = (await app.AddMemberAsync(org.Uid, owner, MembersScenario.Unique("admin"), "admin")).Email;
-        emails[MatrixCaller.Member] = (await app.AddMemberAsync(org.Uid, owner, MembersScenario.Unique("member"))).Email;
-        emails[MatrixCaller.StackMember] = (await app.AddMemberAsync(org.Uid, owner, MembersScenario.Unique("stackmember"), "member", stack, "Developer")).Email;
-        emails[MatrixCaller.Removed] = (await app.AddMemberAsync(org.Uid, owner, MembersScenario.Unique("removed"))).Email;
-        emails[MatrixCaller.Locked] = (await app.AddMemberAsync(org.Uid, owner, MembersScenario.Unique("locked"))).Email;
+        emails[MatrixCaller.Admin] = (await app.Member(org.Uid, MembersScenario.Unique("admin"), OrgRole.Admin).InviteAndAcceptAsync(owner)).Email;
+        emails[MatrixCaller.Member] = (await app.Member(org.Uid, MembersScenario.Unique("member")).InviteAndAcceptAsync(owner)).Email;
+        emails[MatrixCaller.StackMember] = (await app.Member(org.Uid, MembersScenario.Unique("stackmember")).InviteAndAcceptAsync(owner, stack, "Developer")).Email;
+        emails[MatrixCaller.Removed] = (await app.Member(org.Uid, MembersScenario.Unique("removed")).InviteAndAcceptAsync(owner)).Email;
+        emails[MatrixCaller.Locked] = (await app.Member(org.Uid, MembersScenario.Unique("locked")).InviteAndAcceptAsync(owner)).Email;
 
         var clients = new Dictionary<MatrixCaller, ApiClient> { [MatrixCaller.Anonymous] = app.Client() };
         foreach (var (caller, email) in emails)

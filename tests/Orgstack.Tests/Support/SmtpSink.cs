@@ -30,7 +30,7 @@ public sealed class SmtpSink : IAsyncLifetime
         ownDirectory = Path.Combine(Path.GetTempPath(), "orgstack-smtp", Guid.NewGuid().ToString("n"));
         Directory.CreateDirectory(ownDirectory);
         MailDirectory = Path.Combine(ownDirectory, "maildir");
-        Port = FreePort();
+        Port = TestPorts.Free();
         process = Process.Start(new ProcessStartInfo("/usr/bin/python3", ["-m", "aiosmtpd", "-n", "-l", $"127.0.0.1:{Port}", "-c", "aiosmtpd.handlers.Mailbox", MailDirectory])
         {
             RedirectStandardError = true,
@@ -91,14 +91,5 @@ public sealed class SmtpSink : IAsyncLifetime
         using var stream = new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.ReadWrite | FileShare.Delete);
         using var reader = new StreamReader(stream);
         return reader.ReadToEnd();
-    }
-
-    public static int FreePort()
-    {
-        var listener = new TcpListener(IPAddress.Loopback, 0);
-        listener.Start();
-        var port = ((IPEndPoint)listener.LocalEndpoint).Port;
-        listener.Stop();
-        return port;
     }
 }

@@ -9,12 +9,6 @@ using Orgstack.Core.Stacks;
 
 namespace Orgstack.Tests.Support;
 
-/// <summary>A person in an organization, as tests use them.</summary>
-public sealed record Person(string UserUid, string Email, string MembershipUid, OrgRole Role)
-{
-    public Actor Actor => new(UserUid, Email, "127.0.0.1");
-}
-
 /// <summary>An organization with its Owner, ready for stack tests.</summary>
 public sealed record StackOrg(Organization Organization, Person Owner)
 {
@@ -22,49 +16,17 @@ public sealed record StackOrg(Organization Organization, Person Owner)
 }
 
 /// <summary>
-/// Builds organizations, members and stacks for the stack tests. Members are inserted directly as Membership rows
-/// (the invitation flow is tested elsewhere); stacks are created through the real use case.
+/// Builds organizations and stacks for the stack tests (members come from <see cref="People"/>); stacks are created
+/// through the real use case.
 /// </summary>
 public static class StackScenario
 {
-    public static string Unique(string name) => $"{name}-{Guid.NewGuid():n}"[..(name.Length + 9)] + "@example.test";
-
     public static async Task<StackOrg> CreateStackOrgAsync(this AppFactory app, string name = "Acme")
     {
-        var email = Unique("owner");
+        var email = MembersScenario.Unique("owner");
         var organization = await app.CreateOrganizationAsync(name, email);
         var owner = await app.WithDbAsync(db => db.Memberships.AsNoTracking().FirstAsync(m => m.OrganizationUid == organization.Uid && m.Role == OrgRole.Owner));
         return new StackOrg(organization, new Person(owner.UserUid!, email, owner.Uid, OrgRole.Owner));
-    }
-
-    /// <summary>Adds an accepted member (with an account and the test password) or a pending invitation.</summary>
-    public static async Task<Person> AddMemberAsync(this AppFactory app, string organizationUid, OrgRole role, string? email = null, bool pending = false)
-    {
-        email ??= Unique(role.ToString().ToLowerInvariant());
-        await using var scope = app.Scope();
-        var db = scope.ServiceProvider.GetRequiredService<OrgstackDbContext>();
-        var passwords = scope.ServiceProvider.GetRequiredService<Passwords>();
-        var now = DateTimeOffset.UtcNow;
-        User? user = null;
-        if (!pending)
-        {
-            user = await db.Users.FirstOrDefaultAsync(u => u.Email == email);
-            if (user is null)
-            {
-                user = new User { Uid = Ids.New(), Email = email, FirstName = "Test", LastName = role.ToString(), PasswordHash = passwords.Hash(Scenario.Password), CreatedAt = now, UpdatedAt = now };
-                db.Users.Add(user);
-            }
-        }
-        var membership = new Membership
-        {
-            Uid = Ids.New(), OrganizationUid = organizationUid, Email = email, UserUid = user?.Uid, Role = role,
-            Status = pending ? MembershipStatus.Pending : MembershipStatus.Accepted, InvitedAt = now, AcceptedAt = pending ? null : now,
-            CreatedAt = now, UpdatedAt = now,
-        };
-        membership.SetName(user?.FirstName ?? "", user?.LastName ?? "");
-        db.Memberships.Add(membership);
-        await db.SaveChangesAsync();
-        return new Person(user?.Uid ?? "", email, membership.Uid, role);
     }
 
     /// <summary>Runs one use case in its own scope, as a request would.</summary>
@@ -93,13 +55,6 @@ public static class StackScenario
             db.StackRoleAssignments.Add(new StackRoleAssignment { StackUid = stack.Uid, MembershipUid = person.MembershipUid, RoleUid = role.Uid, CreatedAt = DateTimeOffset.UtcNow });
             return await db.SaveChangesAsync();
         });
-    }
-
-    public static async Task<ApiClient> ClientForAsync(this AppFactory app, Person person)
-    {
-        var client = app.Client();
-        await client.LoginAsync(person.Email, Scenario.Password);
-        return client;
     }
 
     /// <summary>The smallest valid rules of a custom role: read access to the main branch.</summary>
