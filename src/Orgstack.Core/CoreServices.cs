@@ -17,6 +17,7 @@ public static class CoreServices
             services.AddScoped(type);
         services.AddSingleton<Passwords>();
         services.AddSingleton<LeanConnections>();
+        ScopedDb.Register(services);
         services.AddScoped<SessionTokens>();
         services.AddScoped<OrgAccess>();
         services.AddScoped<RequestGrants>();

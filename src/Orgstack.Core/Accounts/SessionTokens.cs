@@ -6,7 +6,7 @@ using Orgstack.Core.Organizations;
 namespace Orgstack.Core.Accounts;
 
 /// <summary>Issues, validates and revokes authtokens. All state is in the database, so every node agrees at once.</summary>
-public sealed class SessionTokens(OrgstackDbContext db, OrgstackOptions options, TimeProvider clock, RequestGrants grants)
+public sealed class SessionTokens(ScopedDb scoped, OrgstackOptions options, TimeProvider clock, RequestGrants grants)
 {
     /// <summary>Adds a new session to the context (the caller saves it with the change that signs the user in).</summary>
     public (Session Session, string Token) Issue(User user, string method, string? remoteAddress, string? userAgent, string? ssoOrganizationUid = null)
@@ -26,7 +26,7 @@ public sealed class SessionTokens(OrgstackDbContext db, OrgstackOptions options,
             RemoteAddress = Truncate(remoteAddress, 64),
             UserAgent = Truncate(userAgent, 256),
         };
-        db.Sessions.Add(session);
+        scoped.Context.Sessions.Add(session);
         return (session, token);
     }
 
@@ -45,6 +45,8 @@ public sealed class SessionTokens(OrgstackDbContext db, OrgstackOptions options,
         var hash = Secrets.Hash(token);
         var now = clock.GetUtcNow();
         var withGrant = organizationUid is not null && Ids.LooksValid(organizationUid);
+        // A request's first check rents no context: the read runs on a kept-open connection (LeanSql, ScopedDb.ForRead).
+        var db = scoped.ForRead;
         // Every request runs this, straight from the database and never from a cache, so a revoked session stops
         // working at once on every node. The rules are in the WHERE clause (revoked, expired, idle; a disabled or locked
         // account, or one whose admin forced a password reset, has no usable session), and only the columns a request
@@ -83,7 +85,7 @@ public sealed class SessionTokens(OrgstackDbContext db, OrgstackOptions options,
             if (withGrant) grants.Remember(organizationUid!, signedIn.UserUid, OrgAccess.ReadRow(db, reader, ColumnCount));
         }
         if (now - lastSeen > TimeSpan.FromMinutes(1))
-            await db.Sessions.Where(s => s.TokenHash == hash).ExecuteUpdateAsync(u => u.SetProperty(s => s.LastSeenAt, now), ct);
+            await scoped.Context.Sessions.Where(s => s.TokenHash == hash).ExecuteUpdateAsync(u => u.SetProperty(s => s.LastSeenAt, now), ct);
         return signedIn;
     }
 
@@ -99,7 +101,7 @@ public sealed class SessionTokens(OrgstackDbContext db, OrgstackOptions options,
     {
         var hash = Secrets.Hash(token);
         var now = clock.GetUtcNow();
-        return db.Sessions.Where(s => s.TokenHash == hash && s.RevokedAt == null)
+        return scoped.Context.Sessions.Where(s => s.TokenHash == hash && s.RevokedAt == null)
             .ExecuteUpdateAsync(u => u.SetProperty(s => s.RevokedAt, now), ct);
     }
 
@@ -107,7 +109,7 @@ public sealed class SessionTokens(OrgstackDbContext db, OrgstackOptions options,
     public Task<int> RevokeAllAsync(string userUid, CancellationToken ct)
     {
         var now = clock.GetUtcNow();
-        return db.Sessions.Where(s => s.UserUid == userUid && s.RevokedAt == null)
+        return scoped.Context.Sessions.Where(s => s.UserUid == userUid && s.RevokedAt == null)
             .ExecuteUpdateAsync(u => u.SetProperty(s => s.RevokedAt, now), ct);
     }
 

@@ -46,15 +46,27 @@ public static class LeanSql
     /// PostgreSQL, or where no pool is registered, the command runs on the context's connection as
     /// <see cref="CommandAsync"/> does. Add parameters after renting; dispose the read to give the connection back.
     /// </summary>
-    public static async ValueTask<LeanRead> ReadAsync(OrgstackDbContext db, string sql, CancellationToken ct)
+    public static async ValueTask<LeanRead> ReadAsync(LeanDb db, string sql, CancellationToken ct)
     {
-        if (db.Database.CurrentTransaction is null && Pool(db) is { Connections: { } connections, ConnectionString: { } connectionString })
+        if (db.Context is not { } context)
+        {
+            // No context in this scope (ScopedDb.ForRead): there is no transaction, and reads run on kept-open connections.
+            var lease = db.Connections!.Rent(db.ConnectionString!);
+            return new LeanRead(lease.Command(sql), db.Connections, db.ConnectionString, lease);
+        }
+        if (context.Database.CurrentTransaction is null && Pool(context) is { Connections: { } connections, ConnectionString: { } connectionString })
         {
             var lease = connections.Rent(connectionString);
             return new LeanRead(lease.Command(sql), connections, connectionString, lease);
         }
-        return new LeanRead(await CommandAsync(db, sql, ct), null, null, null);
+        return new LeanRead(await CommandAsync(context, sql, ct), null, null, null);
     }
+
+    /// <summary>A <see cref="LeanDb"/> without a context, for reads on kept-open connections; null where reads do not use them.</summary>
+    public static LeanDb? WithoutContext(OrgstackDbContext db) =>
+        Pool(db) is { Connections: { } connections, ConnectionString: { } connectionString }
+            ? new LeanDb(db.Model, db.IsSqlite, null, connections, connectionString)
+            : (LeanDb?)null;
 
     /// <summary>The kept-open connections for a context's options: none off SQLite, for in-memory databases, or with no pool registered.</summary>
     private sealed record LeanPool(LeanConnections? Connections, string? ConnectionString);
@@ -76,7 +88,7 @@ public static class LeanSql
     }
 
     /// <summary>SQL text built once per model (it names columns from the model) and kept.</summary>
-    public static string Text(OrgstackDbContext db, string key, Func<OrgstackDbContext, string> build) =>
+    public static string Text(LeanDb db, string key, Func<LeanDb, string> build) =>
         Texts.TryGetValue((db.Model, key), out var text) ? text : Texts.GetOrAdd((db.Model, key), _ => build(db));
 
     public static void Parameter(this DbCommand command, string name, object? value)
@@ -88,15 +100,15 @@ public static class LeanSql
     }
 
     /// <summary>A time as the provider stores it: Unix milliseconds on SQLite, UTC timestamptz on PostgreSQL.</summary>
-    public static object Time(OrgstackDbContext db, DateTimeOffset value) =>
+    public static object Time(LeanDb db, DateTimeOffset value) =>
         db.IsSqlite ? value.ToUnixTimeMilliseconds() : value.ToUniversalTime();
 
     /// <summary>"IN (…)" over a list parameter: a JSON array on SQLite, a text[] on PostgreSQL (one parameter either way).</summary>
-    public static string InList(OrgstackDbContext db, string parameter) =>
+    public static string InList(LeanDb db, string parameter) =>
         db.IsSqlite ? $"IN (SELECT value FROM json_each({parameter}))" : $"= ANY({parameter})";
 
     /// <summary>The value of an <see cref="InList"/> parameter.</summary>
-    public static object ListValue(OrgstackDbContext db, IReadOnlyList<string> values) =>
+    public static object ListValue(LeanDb db, IReadOnlyList<string> values) =>
         db.IsSqlite ? System.Text.Json.JsonSerializer.Serialize(values) : values.ToArray();
 
     /// <summary>
@@ -169,7 +181,17 @@ public static class LeanSql
     }
 
     /// <summary>The reader of an entity type for this context's model.</summary>
-    public static EntityReader<T> Reader<T>(OrgstackDbContext db) where T : class => EntityReader<T>.For(db.Model);
+    public static EntityReader<T> Reader<T>(LeanDb db) where T : class => EntityReader<T>.For(db.Model);
+}
+
+/// <summary>
+/// What a lean statement needs of the database: the model (column names, value converters), the provider, and the scope's
+/// context when there is one (its connection and transaction). Without a context (<see cref="ScopedDb.ForRead"/>), the read
+/// runs on the kept-open connections given here; no context is shared between requests.
+/// </summary>
+public readonly record struct LeanDb(IModel Model, bool IsSqlite, OrgstackDbContext? Context, LeanConnections? Connections = null, string? ConnectionString = null)
+{
+    public static implicit operator LeanDb(OrgstackDbContext db) => new(db.Model, db.IsSqlite, db);
 }
 
 /// <summary>
@@ -248,7 +270,7 @@ public sealed class EntityReader<T> where T : class
 public static class LeanValues
 {
     /// <summary>A time column: Unix milliseconds on SQLite, timestamptz on PostgreSQL; null for NULL.</summary>
-    public static DateTimeOffset? Time(OrgstackDbContext db, DbDataReader reader, int ordinal) =>
+    public static DateTimeOffset? Time(LeanDb db, DbDataReader reader, int ordinal) =>
         reader.IsDBNull(ordinal) ? null
         : db.IsSqlite ? DateTimeOffset.FromUnixTimeMilliseconds(reader.GetInt64(ordinal))
         : reader.GetFieldValue<DateTimeOffset>(ordinal);

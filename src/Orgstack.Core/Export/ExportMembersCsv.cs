@@ -157,7 +157,7 @@ public sealed class ExportMembersCsv(OrgstackDbContext db, OrgAccess access, Tim
         string? InvitedByEmail, DateTimeOffset InvitedAt, DateTimeOffset? ExpiresAt, DateTimeOffset? AcceptedAt, DateTimeOffset? LastLoginAt);
 
     /// <summary>One batch in email order from the (organization_uid, email) index, with the inviter's address joined.</summary>
-    private static string BatchSql(OrgstackDbContext db, bool after) => $"""
+    private static string BatchSql(LeanDb db, bool after) => $"""
         SELECT m.uid, m.email, m.first_name, m.last_name, m.role, m.status, u.email,
                m.invited_at, m.invitation_expires_at, m.accepted_at, m.last_login_at
         FROM memberships m LEFT JOIN users u ON u.uid = m.invited_by_user_uid

@@ -12,7 +12,7 @@ public sealed record OrgGrant(Membership Membership, Organization Organization, 
 /// Finds the caller's accepted membership of an organization. An organization the caller does not belong to
 /// answers as not found, never as forbidden, so its existence is not revealed.
 /// </summary>
-public sealed class OrgAccess(OrgstackDbContext db, RequestGrants prefetched)
+public sealed class OrgAccess(ScopedDb scoped, RequestGrants prefetched)
 {
     public async Task<Result<Membership>> MemberAsync(string organizationUid, Actor actor, CancellationToken ct)
     {
@@ -46,8 +46,9 @@ public sealed class OrgAccess(OrgstackDbContext db, RequestGrants prefetched)
     {
         if (!Ids.LooksValid(organizationUid)) return CommonErrors.OrganizationNotFound;
         GrantRow? row;
-        if (!(db.Database.CurrentTransaction is null && prefetched.TryTake(organizationUid, actor.UserUid, out row)))
+        if (!(!scoped.InTransaction && prefetched.TryTake(organizationUid, actor.UserUid, out row)))
         {
+            var db = scoped.ForRead;
             var sql = LeanSql.Text(db, "org.access", d => $"""
                 SELECT {SelectColumns(d)}
                 FROM memberships m
@@ -70,7 +71,7 @@ public sealed class OrgAccess(OrgstackDbContext db, RequestGrants prefetched)
     public readonly record struct GrantRow(Membership Membership, Organization Organization, bool? Strict, bool TransferPending);
 
     /// <summary>The grant's columns (membership <c>m</c>, organization <c>o</c>, SSO settings <c>c</c>), in <see cref="ReadRow"/>'s order.</summary>
-    internal static string SelectColumns(OrgstackDbContext d) =>
+    internal static string SelectColumns(LeanDb d) =>
         $"""
         {LeanSql.Reader<Membership>(d).Columns("m")}, {LeanSql.Reader<Organization>(d).Columns("o")}, c.strict,
                EXISTS (SELECT 1 FROM ownership_transfers t WHERE t.organization_uid = m.organization_uid AND t.status = 'Pending')
@@ -83,7 +84,7 @@ public sealed class OrgAccess(OrgstackDbContext db, RequestGrants prefetched)
         """;
 
     /// <summary>Reads the grant's columns starting at <paramref name="offset"/>; null when the row has no membership.</summary>
-    internal static GrantRow? ReadRow(OrgstackDbContext db, DbDataReader reader, int offset)
+    internal static GrantRow? ReadRow(LeanDb db, DbDataReader reader, int offset)
     {
         var memberships = LeanSql.Reader<Membership>(db);
         var organizations = LeanSql.Reader<Organization>(db);

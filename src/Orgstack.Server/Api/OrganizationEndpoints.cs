@@ -22,7 +22,7 @@ public static class OrganizationEndpoints
             return Results.Json(body);
         }).WithSummary("The caller's organizations.");
 
-        organizations.MapGet("/{organizationUid}", async (string organizationUid, HttpContext http, GetOrganization get, OrgstackDbContext db, CancellationToken ct) =>
+        organizations.MapGet("/{organizationUid}", async (string organizationUid, HttpContext http, GetOrganization get, CancellationToken ct) =>
         {
             var result = await get.HandleAsync(organizationUid, http.Actor()!, ct);
             if (!result.IsSuccess) return ApiResults.Error(result.Error!);
@@ -40,6 +40,8 @@ public static class OrganizationEndpoints
             long? users = null, stacks = null;
             if (includePlan && OrgPermissions.CanAdminister(result.Value.CallerRole))
             {
+                // Rented only here: the plain answer reads through the session's statement and needs no context.
+                var db = http.RequestServices.GetRequiredService<OrgstackDbContext>();
                 users = await db.Memberships.LongCountAsync(m => m.OrganizationUid == organizationUid, ct);
                 stacks = await db.Stacks.LongCountAsync(s => s.OrganizationUid == organizationUid, ct);
             }

@@ -123,6 +123,26 @@ public abstract class LeanPathTests<TFactory>(TFactory app) where TFactory : App
     }
 
     [Fact]
+    public async Task SessionAndAccessChecks_OfARequestThatOnlyReads_RentNoDbContext_UntilSomethingUsesIt()
+    {
+        var (org, bob, token) = await MemberWithSessionAsync("No Context");
+        await using (var warm = app.Scope()) _ = warm.ServiceProvider.GetRequiredService<OrgstackDbContext>().Model;
+        await using var scope = app.Scope();
+        var scoped = scope.ServiceProvider.GetRequiredService<ScopedDb>();
+        var signedIn = await scope.ServiceProvider.GetRequiredService<SessionTokens>().ValidateAsync(token, org, CancellationToken.None);
+        var grant = await scope.ServiceProvider.GetRequiredService<OrgAccess>().GrantAsync(org, new Core.Common.Actor(bob.UserUid, bob.Email), CancellationToken.None);
+        var rented = scoped.HasContext;
+        Assert.NotNull(signedIn);
+        Assert.True(grant.IsSuccess);
+        // On PostgreSQL every read runs on the scope's own context; on SQLite the reads ran on kept-open connections.
+        Assert.Equal(!scope.ServiceProvider.GetRequiredService<OrgstackDbContext>().IsSqlite, rented);
+        // Whoever resolves the context directly gets the scope's one, and the scope knows it (its transaction counts).
+        await using var transaction = await scope.ServiceProvider.GetRequiredService<OrgstackDbContext>().Database.BeginTransactionAsync();
+        Assert.True(scoped.HasContext);
+        Assert.True(scoped.InTransaction);
+    }
+
+    [Fact]
     public async Task SessionReadWithItsOrganization_IsNotUsedInsideATransaction_OrForAnotherOrganization()
     {
         var (org, bob, token) = await MemberWithSessionAsync("Grant In Transaction");
