@@ -143,6 +143,20 @@ public abstract class LeanPathTests<TFactory>(TFactory app) where TFactory : App
     }
 
     [Fact]
+    public async Task SessionReadWithItsOrganization_IsNotUsedAfterTheRequestHasWritten()
+    {
+        var (org, bob, token) = await MemberWithSessionAsync("Grant After Write");
+        TransientFailures.Track(); // as the API does for each request
+        await using var scope = app.Scope();
+        Assert.NotNull(await scope.ServiceProvider.GetRequiredService<SessionTokens>().ValidateAsync(token, org, CancellationToken.None));
+        // The request writes something before it checks access (here: the role itself): the check must read again.
+        await scope.ServiceProvider.GetRequiredService<OrgstackDbContext>().Memberships.Where(m => m.Uid == bob.MembershipUid)
+            .ExecuteUpdateAsync(u => u.SetProperty(m => m.Role, OrgRole.Admin));
+        var grant = await scope.ServiceProvider.GetRequiredService<OrgAccess>().GrantAsync(org, new Core.Common.Actor(bob.UserUid, bob.Email), CancellationToken.None);
+        Assert.Equal(OrgRole.Admin, grant.Value.Membership.Role);
+    }
+
+    [Fact]
     public async Task SessionReadWithItsOrganization_IsNotUsedInsideATransaction_OrForAnotherOrganization()
     {
         var (org, bob, token) = await MemberWithSessionAsync("Grant In Transaction");
