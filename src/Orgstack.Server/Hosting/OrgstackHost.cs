@@ -1,6 +1,7 @@
 using System.Text.Json;
 using Microsoft.AspNetCore.Http.Json;
 using Microsoft.EntityFrameworkCore;
+using Microsoft.Extensions.Configuration.Memory;
 using Orgstack.Core.Common;
 using Orgstack.Core.Data;
 using Orgstack.Server.Api;
@@ -18,6 +19,19 @@ public static class OrgstackHost
         // `dotnet run` without --urls or ASPNETCORE_URLS listens where the default public base URL points.
         if (string.IsNullOrEmpty(builder.Configuration["urls"]) && string.IsNullOrEmpty(builder.Configuration["http_ports"]))
             builder.WebHost.UseUrls("http://localhost:5080");
+        // Default log levels, beneath every other configuration source so that appsettings, environment variables and the
+        // command line still decide (Logging__LogLevel__Microsoft.AspNetCore=Information turns them back up). Without them
+        // a server started as the README does (no appsettings file) wrote two "Executing/Executed endpoint" lines per request
+        // and one per EF Core statement to the console: more work than the request itself on a single read.
+        builder.Configuration.Sources.Insert(0, new MemoryConfigurationSource
+        {
+            InitialData = new Dictionary<string, string?>
+            {
+                ["Logging:LogLevel:Default"] = "Information",
+                ["Logging:LogLevel:Microsoft.AspNetCore"] = "Warning",
+                ["Logging:LogLevel:Microsoft.EntityFrameworkCore"] = "Warning",
+            },
+        });
         // The per-request "Request starting …" lines carry full paths and query strings, and emailed links put their
         // single-use token there (/v3/organizations/invitations/{token}, ?token=…): keep them out of the logs. The same
         // category, when enabled at any level, also opens a logging scope with RequestPath on every request, which every

@@ -1,4 +1,7 @@
 using Orgstack.Core.Data;
+using Microsoft.AspNetCore.Builder;
+using Microsoft.Extensions.Logging;
+using Orgstack.Server.Hosting;
 using System.Net;
 using Microsoft.AspNetCore.DataProtection;
 using Microsoft.EntityFrameworkCore;
@@ -69,5 +72,37 @@ public sealed class SqliteThreadingTests
         SqliteThreading.Configure();
         // SQLite accepted multi-thread mode: it was configured before its first use, in this process as in the server's.
         Assert.True(SqliteThreading.MultiThread, "SQLite was already in use before its process-wide settings were applied.");
+    }
+}
+
+/// <summary>The log levels of a server started as the README does: no appsettings file, nothing set.</summary>
+public sealed class DefaultLogLevelTests
+{
+    private static ILoggerFactory Loggers(params string[] args)
+    {
+        var builder = WebApplication.CreateBuilder(new WebApplicationOptions { EnvironmentName = "Production", Args = args });
+        builder.AddOrgstack();
+        return builder.Build().Services.GetRequiredService<ILoggerFactory>();
+    }
+
+    [Fact]
+    public void WithNothingConfigured_PerRequestFrameworkLines_AreOff_AndTheServersOwnInformationStays()
+    {
+        var loggers = Loggers();
+        Assert.False(loggers.CreateLogger("Microsoft.AspNetCore.Routing.EndpointMiddleware").IsEnabled(LogLevel.Information));
+        Assert.False(loggers.CreateLogger("Microsoft.EntityFrameworkCore.Database.Command").IsEnabled(LogLevel.Information));
+        Assert.True(loggers.CreateLogger("Microsoft.AspNetCore.Routing.EndpointMiddleware").IsEnabled(LogLevel.Warning));
+        Assert.True(loggers.CreateLogger("Orgstack.Server.Mail.OutboxDeliveryService").IsEnabled(LogLevel.Information));
+        Assert.True(loggers.CreateLogger("Microsoft.Hosting.Lifetime").IsEnabled(LogLevel.Information));
+    }
+
+    [Fact]
+    public void AnOperatorsSetting_TurnsThemBackUp()
+    {
+        var loggers = Loggers("--Logging:LogLevel:Microsoft.AspNetCore=Information", "--Logging:LogLevel:Microsoft.EntityFrameworkCore=Debug");
+        Assert.True(loggers.CreateLogger("Microsoft.AspNetCore.Routing.EndpointMiddleware").IsEnabled(LogLevel.Information));
+        Assert.True(loggers.CreateLogger("Microsoft.EntityFrameworkCore.Database.Command").IsEnabled(LogLevel.Debug));
+        // Except the request-start lines, which carry emailed tokens in their paths: off whatever is configured.
+        Assert.False(loggers.CreateLogger("Microsoft.AspNetCore.Hosting.Diagnostics").IsEnabled(LogLevel.Critical));
     }
 }
