@@ -316,7 +316,35 @@ public readonly struct LeanRead(DbCommand command, LeanConnections? pool, string
 public sealed class LeanConnections : IDisposable
 {
     private const int MaxIdle = 32;
-    private readonly ConcurrentDictionary<string, ConcurrentBag<Lease>> idle = new();
+
+    /// <summary>
+    /// Idle leases of one database. A ConcurrentBag, whose thread-local lists hand a thread back the connection it used
+    /// last (a lock and a stack measured 5 % slower on a single read), with its own count: the bag's Count locks every
+    /// list, and it was a seventh of a session check.
+    /// </summary>
+    private sealed class Idle
+    {
+        private readonly ConcurrentBag<Lease> leases = [];
+        private int count;
+
+        public bool TryTake(out Lease lease)
+        {
+            if (!leases.TryTake(out lease!)) return false;
+            Interlocked.Decrement(ref count);
+            return true;
+        }
+
+        /// <summary>Keeps the lease unless about <see cref="MaxIdle"/> are idle already (the bound is not exact under races).</summary>
+        public bool TryAdd(Lease lease)
+        {
+            if (Volatile.Read(ref count) >= MaxIdle) return false;
+            Interlocked.Increment(ref count);
+            leases.Add(lease);
+            return true;
+        }
+    }
+
+    private readonly ConcurrentDictionary<string, Idle> idle = new();
     private volatile bool disposed;
 
     public sealed class Lease(SqliteConnection connection) : IDisposable
@@ -416,7 +444,7 @@ public sealed class LeanConnections : IDisposable
 
     public Lease Rent(string connectionString)
     {
-        if (idle.TryGetValue(connectionString, out var bag) && bag.TryTake(out var lease)) return lease;
+        if (idle.TryGetValue(connectionString, out var leases) && leases.TryTake(out var lease)) return lease;
         var connection = new SqliteConnection(connectionString);
         connection.Open();
         SqlitePragmas.Apply(connection);
@@ -425,16 +453,14 @@ public sealed class LeanConnections : IDisposable
 
     public void Return(string connectionString, Lease lease)
     {
-        var bag = idle.GetOrAdd(connectionString, _ => []);
-        if (disposed || bag.Count >= MaxIdle) lease.Dispose();
-        else bag.Add(lease);
+        if (disposed || !idle.GetOrAdd(connectionString, _ => new Idle()).TryAdd(lease)) lease.Dispose();
         if (disposed) Dispose();
     }
 
     public void Dispose()
     {
         disposed = true;
-        foreach (var bag in idle.Values)
-            while (bag.TryTake(out var lease)) lease.Dispose();
+        foreach (var leases in idle.Values)
+            while (leases.TryTake(out var lease)) lease.Dispose();
     }
 }
