@@ -73,6 +73,15 @@ public static class OrgstackHost
 
     public static void UseOrgstack(this WebApplication app)
     {
+        // WebApplication puts ASP.NET Core's authentication and authorization middleware in front of every request when
+        // their services are registered (Razor Pages registers them). Orgstack has no authentication scheme and no
+        // [Authorize]: sessions are checked by SessionAuthentication and every permission in Core. The two did nothing but
+        // cost a twentieth of a single read; marking them as placed keeps them out. Were [Authorize] ever added, the
+        // endpoint middleware refuses to run such an endpoint without the authorization middleware, so it cannot pass
+        // unchecked.
+        var properties = ((IApplicationBuilder)app).Properties;
+        properties["__AuthenticationMiddlewareSet"] = true;
+        properties["__AuthorizationMiddlewareSet"] = true;
         app.UseOrgstackForwardedHeaders();
         app.UseMiddleware<ApiErrorMiddleware>();
         app.UseMiddleware<SessionAuthentication>();
