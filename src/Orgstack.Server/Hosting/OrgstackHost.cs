@@ -57,7 +57,6 @@ public static class OrgstackHost
         services.Configure<RouteHandlerOptions>(o => o.ThrowOnBadRequest = true);
         services.AddProblemDetails();
         services.AddOpenApi();
-        services.AddHttpContextAccessor();
 
         // Extension points: other parts of the server register through these (mail delivery, console, SSO…).
         foreach (var module in Modules()) module.AddServices(builder);
