@@ -3,6 +3,8 @@ using System.Text;
 using System.Text.Json;
 using Microsoft.AspNetCore.Hosting.Server;
 using Microsoft.AspNetCore.Hosting.Server.Features;
+using Microsoft.AspNetCore.Identity;
+using Microsoft.Extensions.Options;
 using Microsoft.Data.Sqlite;
 
 namespace Orgstack.Bench;
@@ -34,15 +36,26 @@ public static class BareServer
         FROM memberships m WHERE m.organization_uid = $org ORDER BY m.email
         """;
 
-    public static async Task<(WebApplication App, string Address)> StartAsync(string databasePath)
+    public static async Task<(WebApplication App, string Address)> StartAsync(string databasePath, string url = "http://127.0.0.1:0")
     {
         var connectionString = new SqliteConnectionStringBuilder { DataSource = databasePath, Pooling = true, Mode = SqliteOpenMode.ReadWrite }.ToString();
         var builder = WebApplication.CreateSlimBuilder();
         builder.Logging.ClearProviders();
-        builder.WebHost.UseUrls("http://127.0.0.1:0");
+        builder.WebHost.UseUrls(url);
         var app = builder.Build();
 
         app.MapGet("/noop", () => Results.Json(new { ok = true, name = "noop" }));
+
+        // The raw password-hash rate at the server's default settings (PBKDF2-HMAC-SHA512, Orgstack:Passwords:Iterations):
+        // one PasswordHasher verify per request, for measuring sign-in from outside (bench/outside.py).
+        var hasher = new PasswordHasher<object>(Options.Create(new PasswordHasherOptions
+        {
+            CompatibilityMode = PasswordHasherCompatibilityMode.IdentityV3,
+            IterationCount = new Orgstack.Core.Common.OrgstackOptions().Passwords.Iterations,
+        }));
+        const string password = "Correct-Horse-Battery-9";
+        var hash = hasher.HashPassword(new object(), password);
+        app.MapPost("/hash", () => Results.Json(new { ok = hasher.VerifyHashedPassword(new object(), hash, password) == PasswordVerificationResult.Success }));
 
         app.MapGet("/users/{org}", async (string org, string? key, string? uid, HttpContext http) =>
         {

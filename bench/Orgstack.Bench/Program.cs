@@ -35,6 +35,8 @@ public static class Program
     {
         // As the server's host does first (AddOrgstack): SQLite's process-wide settings, before this process opens a connection.
         Orgstack.Core.Data.SqliteThreading.Configure();
+        if (ArgString(args, "--serve-bare") is { } bareDatabase)
+            return await ServeBareAsync(bareDatabase, ArgString(args, "--urls") ?? "http://127.0.0.1:5091");
         var members = Arg(args, "--members", 100_000);
         var scaling = (ArgString(args, "--scaling") ?? "10000,100000").Split(',', StringSplitOptions.RemoveEmptyEntries)
             .Select(s => int.Parse(s, Inv)).Append(members).Distinct().Order().ToList();
@@ -84,6 +86,24 @@ public static class Program
         Directory.CreateDirectory(Path.GetDirectoryName(output)!);
         await File.WriteAllTextAsync(output, report.ToJsonString(new JsonSerializerOptions { WriteIndented = true }));
         Console.WriteLine($"Written to {output}");
+        return 0;
+    }
+
+    /// <summary>
+    /// <c>--serve-bare orgstack.db [--urls http://127.0.0.1:5091]</c>: only the bare baselines, as a process of their own,
+    /// for measuring from outside with another load generator (bench/outside.sh) until stopped.
+    /// </summary>
+    private static async Task<int> ServeBareAsync(string databasePath, string url)
+    {
+        if (!File.Exists(databasePath))
+        {
+            Console.Error.WriteLine($"error: no database at {databasePath}");
+            return 2;
+        }
+        var (app, address) = await BareServer.StartAsync(databasePath, url);
+        await using var _ = app;
+        Console.WriteLine($"Bare baselines on {address}: /noop, /users/{{org}}, /export/{{org}}");
+        await app.WaitForShutdownAsync();
         return 0;
     }
 
