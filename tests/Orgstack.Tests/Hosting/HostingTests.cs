@@ -106,3 +106,16 @@ public sealed class DefaultLogLevelTests
         Assert.False(loggers.CreateLogger("Microsoft.AspNetCore.Hosting.Diagnostics").IsEnabled(LogLevel.Critical));
     }
 }
+
+public sealed class BuildKindTests
+{
+    [Fact]
+    public void UnoptimizedBuild_IsRecognised_SoTheServerCanWarnAboutIt()
+    {
+#if DEBUG
+        Assert.True(OrgstackHost.IsUnoptimizedBuild);
+#else
+        Assert.False(OrgstackHost.IsUnoptimizedBuild);
+#endif
+    }
+}
