@@ -86,7 +86,7 @@ public sealed class SsoBrowserTests(Browser browser, SsoIdpFixture idps) : IClas
 
             await page.GetByRole(AriaRole.Link, new() { Name = "Test connection" }).ClickAsync();
             await OpSignInAsync(page, "owner@acme-sso.test");
-            await page.WaitForURLAsync($"{app.BaseUrl}/o/{org.Uid}/sso?saved=tested");
+            await Expect(page).ToHaveURLAsync($"{app.BaseUrl}/o/{org.Uid}/sso?saved=tested", new() { Timeout = 45_000 });
             await Expect(page.GetByRole(AriaRole.Status).First).ToContainTextAsync("The test sign-in worked");
 
             await page.GetByRole(AriaRole.Button, new() { Name = "Turn single sign-on on" }).ClickAsync();
@@ -104,7 +104,7 @@ public sealed class SsoBrowserTests(Browser browser, SsoIdpFixture idps) : IClas
         await member.Page.GetByLabel("Work email or organization ID").FillAsync("mia@acme-sso.test");
         await member.Page.GetByRole(AriaRole.Button, new() { Name = "Continue" }).ClickAsync();
         await OpSignInAsync(member.Page, "mia@acme-sso.test");
-        await member.Page.WaitForURLAsync($"{app.BaseUrl}/**");
+        await Expect(member.Page).ToHaveURLAsync(new System.Text.RegularExpressions.Regex("^" + System.Text.RegularExpressions.Regex.Escape(app.BaseUrl) + "/"), new() { Timeout = 45_000 });
         await member.Page.Locator("summary.user-button").ClickAsync();
         await Expect(member.Page.Locator(".menu-identity")).ToContainTextAsync("mia@acme-sso.test");
 
