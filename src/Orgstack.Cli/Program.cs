@@ -5,6 +5,7 @@ using Microsoft.Extensions.DependencyInjection;
 using Orgstack.Core.Common;
 using Orgstack.Core.Data;
 using Orgstack.Core.Organizations;
+using Orgstack.Core.Sso;
 
 namespace Orgstack.Cli;
 
@@ -66,6 +67,17 @@ public static class Program
             return Report(result, o => $"Renamed organization {o.Uid} to {o.Name}.");
         });
         root.Subcommands.Add(renameOrg);
+
+        var strictOnly = new Option<bool>("--strict-only") { Description = "Only turn strict mode off: SSO stays on, the Owner (and members allowed access without SSO) may use a password again" };
+        var ssoOff = new Command("sso-off", "Break-glass for an identity provider outage: turn an organization's single sign-on off (audited).") { orgUid, strictOnly };
+        ssoOff.SetAction(async (parse, ct) =>
+        {
+            await using var scope = Services(parse);
+            var result = await scope.GetRequiredService<OperatorRelaxSso>().HandleAsync(parse.GetValue(orgUid)!, parse.GetValue(strictOnly), Actor.System("cli"), ct);
+            return Report(result, o => (o.Changed ? "" : "Nothing to change: ") +
+                $"single sign-on of {o.OrganizationUid} is {(o.Enabled ? "on" : "off")}, strict mode {(o.Strict ? "on" : "off")}.");
+        });
+        root.Subcommands.Add(ssoOff);
 
         var planId = new Option<string?>("--plan-id") { Description = "Plan identifier" };
         var planName = new Option<string?>("--plan-name") { Description = "Plan display name" };

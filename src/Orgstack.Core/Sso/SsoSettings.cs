@@ -299,3 +299,36 @@ public sealed class FindSsoOrganization(OrgstackDbContext db)
         return matches.Count == 1 ? matches[0] : null;
     }
 }
+
+/// <summary>
+/// Operator-only break-glass for an identity provider outage: turns an organization's strict mode off (the Owner, and
+/// members allowed access without SSO, can sign in with a password again) or single sign-on off altogether. Audited as
+/// the operator. The admin API and console keep their own rules (an admin must be signed in to change SSO, which in
+/// strict mode needs the IdP).
+/// </summary>
+public sealed class OperatorRelaxSso(OrgstackDbContext db, TimeProvider clock)
+{
+    public static readonly Error NotConfigured = Error.NotFound("sso.not_configured", "This organization has no single sign-on settings.");
+
+    public sealed record Outcome(string OrganizationUid, bool Enabled, bool Strict, bool Changed);
+
+    public async Task<Result<Outcome>> HandleAsync(string organizationUid, bool strictOnly, Actor actor, CancellationToken ct)
+    {
+        if (!await db.Organizations.AnyAsync(o => o.Uid == organizationUid, ct)) return OrganizationErrors.NotFound;
+        var config = await db.SsoConfigurations.FirstOrDefaultAsync(c => c.OrganizationUid == organizationUid, ct);
+        if (config is null) return NotConfigured;
+        var before = new { enabled = config.Enabled, strict = config.Strict };
+        config.Strict = false;
+        if (!strictOnly) config.Enabled = false;
+        var changed = before.enabled != config.Enabled || before.strict != config.Strict;
+        if (changed)
+        {
+            var now = clock.GetUtcNow();
+            config.UpdatedAt = now;
+            db.AuditEvents.Add(Audit.Audit.Event(actor, now, organizationUid, "sso", strictOnly ? "operator_strict_off" : "operator_disable",
+                "organization", organizationUid, null, new { from = before, to = new { enabled = config.Enabled, strict = config.Strict } }));
+            await db.SaveChangesAsync(ct);
+        }
+        return new Outcome(organizationUid, config.Enabled, config.Strict, changed);
+    }
+}

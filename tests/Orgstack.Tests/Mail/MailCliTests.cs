@@ -1,4 +1,3 @@
-using System.Diagnostics;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.DependencyInjection;
 using Orgstack.Core.Data;
@@ -14,19 +13,7 @@ public sealed class MailCliTests : IClassFixture<AppFactory>
 
     public MailCliTests(AppFactory app) => this.app = app;
 
-    private async Task<(int Code, string Out, string Err)> CliAsync(params string[] args)
-    {
-        var info = new ProcessStartInfo("dotnet") { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
-        info.ArgumentList.Add(Path.Combine(AppContext.BaseDirectory, "orgstack.dll"));
-        info.ArgumentList.Add("--data-dir");
-        info.ArgumentList.Add(app.DataDirectory);
-        foreach (var a in args) info.ArgumentList.Add(a);
-        using var process = Process.Start(info)!;
-        var stdout = process.StandardOutput.ReadToEndAsync();
-        var stderr = process.StandardError.ReadToEndAsync();
-        await process.WaitForExitAsync();
-        return (process.ExitCode, await stdout, await stderr);
-    }
+    private Task<(int Code, string Out, string Err)> CliAsync(params string[] args) => OrgstackCli.RunAsync(app.DataDirectory, args);
 
     [Fact]
     public async Task MailListDead_ShowsTheDeadMessageWithItsError_AndMailRetry_GetsItDelivered()

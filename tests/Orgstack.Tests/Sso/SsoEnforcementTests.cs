@@ -1,4 +1,5 @@
 using System.Net;
+using Microsoft.EntityFrameworkCore;
 using Orgstack.Core.Members;
 using Orgstack.Core.Organizations;
 using Orgstack.Tests.Support;
@@ -129,6 +130,41 @@ public sealed class SsoEnforcementTests(SsoIdpFixture idps) : IClassFixture<SsoI
         (await memberByPassword.GetAsync($"/v3/organizations/{org}")).EnsureError(HttpStatusCode.Forbidden);
         (await owner.GetAsync($"/v3/organizations/{org}")).EnsureError(HttpStatusCode.Forbidden);
         (await WithToken(await SamlSignInAsync(org, memberEmail)).GetAsync($"/v3/organizations/{org}")).EnsureStatus(HttpStatusCode.OK);
+    }
+
+    [Fact]
+    public async Task OperatorBreakGlass_StrictOnly_LetsTheOwnerUseAPasswordAgain_ThenSsoOff_LetsEveryMember_AndEachStepIsAudited()
+    {
+        var (org, owner, _, memberByPassword) = await EnforcedOrgAsync(strict: true);
+        (await owner.GetAsync($"/v3/organizations/{org}")).EnsureError(HttpStatusCode.Forbidden);
+
+        var strictOff = await OrgstackCli.RunAsync(app.DataDirectory, "sso-off", "--org", org, "--strict-only");
+        Assert.True(strictOff.Code == 0, strictOff.Err);
+        Assert.Contains("strict mode off", strictOff.Out, StringComparison.Ordinal);
+        (await owner.GetAsync($"/v3/organizations/{org}")).EnsureStatus(HttpStatusCode.OK);
+        (await memberByPassword.GetAsync($"/v3/organizations/{org}")).EnsureError(HttpStatusCode.Forbidden);
+
+        var off = await OrgstackCli.RunAsync(app.DataDirectory, "sso-off", "--org", org);
+        Assert.True(off.Code == 0, off.Err);
+        (await memberByPassword.GetAsync($"/v3/organizations/{org}")).EnsureStatus(HttpStatusCode.OK);
+        var again = await OrgstackCli.RunAsync(app.DataDirectory, "sso-off", "--org", org);
+        Assert.StartsWith("Nothing to change", again.Out, StringComparison.Ordinal);
+
+        var events = await app.WithDbAsync(db => db.AuditEvents.Where(e => e.OrganizationUid == org && e.Module == "sso" && e.EventType.StartsWith("operator_"))
+            .Select(e => e.EventType).ToListAsync());
+        Assert.Equal(["operator_strict_off", "operator_disable"], events.Order(StringComparer.Ordinal).Reverse());
+    }
+
+    [Fact]
+    public async Task OperatorBreakGlass_ForAnUnknownOrganizationOrOneWithoutSso_FailsAndChangesNothing()
+    {
+        var (org, _) = await app.NewOrganizationAsync();
+        var unknown = await OrgstackCli.RunAsync(app.DataDirectory, "sso-off", "--org", "blt0000000000000000");
+        Assert.Equal(3, unknown.Code);
+        var none = await OrgstackCli.RunAsync(app.DataDirectory, "sso-off", "--org", org.Uid);
+        Assert.Equal(3, none.Code);
+        Assert.Contains("sso.not_configured", none.Err, StringComparison.Ordinal);
+        Assert.False(await app.WithDbAsync(db => db.SsoConfigurations.AnyAsync(c => c.OrganizationUid == org.Uid)));
     }
 
     [Fact]
