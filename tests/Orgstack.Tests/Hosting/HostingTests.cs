@@ -2,6 +2,8 @@ using Orgstack.Core.Data;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.Extensions.Logging;
 using Orgstack.Server.Hosting;
+using Microsoft.AspNetCore.TestHost;
+using Microsoft.AspNetCore.Http;
 using System.Net;
 using Microsoft.AspNetCore.DataProtection;
 using Microsoft.EntityFrameworkCore;
@@ -117,5 +119,33 @@ public sealed class BuildKindTests
 #else
         Assert.False(OrgstackHost.IsUnoptimizedBuild);
 #endif
+    }
+}
+
+/// <summary>
+/// The host keeps ASP.NET Core's authorization middleware out of the pipeline (Orgstack checks sessions and permissions
+/// itself). An endpoint that asked for ASP.NET Core authorization must then be refused, never served unchecked.
+/// </summary>
+public sealed class PipelineTests
+{
+    [Fact]
+    public async Task AnEndpointRequiringAspNetCoreAuthorization_IsNeverServed_WithoutTheAuthorizationMiddleware()
+    {
+        var data = Path.Combine(Path.GetTempPath(), "orgstack-tests", Guid.NewGuid().ToString("n"));
+        var builder = WebApplication.CreateBuilder(new WebApplicationOptions { EnvironmentName = "Production", Args = [$"--Orgstack:DataDirectory={data}"] });
+        builder.WebHost.UseTestServer();
+        builder.AddOrgstack();
+        await using var app = builder.Build();
+        await app.PrepareDatabaseAsync();
+        app.UseOrgstack();
+        app.MapGet("/guarded", () => "secret").RequireAuthorization();
+        await app.StartAsync();
+
+        HttpResponseMessage? response = null;
+        var thrown = await Record.ExceptionAsync(async () => response = await app.GetTestClient().GetAsync("/guarded"));
+
+        Assert.True(thrown is not null || response!.StatusCode == HttpStatusCode.InternalServerError,
+            $"served: {(response is null ? "" : await response.Content.ReadAsStringAsync())}");
+        if (thrown is not null) Assert.Contains("authorization", thrown.ToString(), StringComparison.OrdinalIgnoreCase);
     }
 }
