@@ -91,7 +91,7 @@ public static class Program
 
     /// <summary>
     /// <c>--serve-bare orgstack.db [--urls http://127.0.0.1:5091]</c>: only the bare baselines, as a process of their own,
-    /// for measuring from outside with another load generator (bench/outside.sh) until stopped.
+    /// for measuring from outside with another load generator (bench/outside.py) until stopped.
     /// </summary>
     private static async Task<int> ServeBareAsync(string databasePath, string url)
     {
@@ -102,7 +102,7 @@ public static class Program
         }
         var (app, address) = await BareServer.StartAsync(databasePath, url);
         await using var _ = app;
-        Console.WriteLine($"Bare baselines on {address}: /noop, /users/{{org}}, /export/{{org}}");
+        Console.WriteLine($"Bare baselines on {address}: /noop, /users/{{org}}, /export/{{org}}, POST /hash");
         await app.WaitForShutdownAsync();
         return 0;
     }
