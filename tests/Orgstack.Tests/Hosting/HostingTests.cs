@@ -132,6 +132,7 @@ public sealed class PipelineTests
     public async Task AnEndpointRequiringAspNetCoreAuthorization_IsNeverServed_WithoutTheAuthorizationMiddleware()
     {
         var data = Path.Combine(Path.GetTempPath(), "orgstack-tests", Guid.NewGuid().ToString("n"));
+        using var cleanup = new TemporaryDirectory(data);
         var builder = WebApplication.CreateBuilder(new WebApplicationOptions { EnvironmentName = "Production", Args = [$"--Orgstack:DataDirectory={data}"] });
         builder.WebHost.UseTestServer();
         builder.AddOrgstack();
@@ -147,5 +148,14 @@ public sealed class PipelineTests
         Assert.True(thrown is not null || response!.StatusCode == HttpStatusCode.InternalServerError,
             $"served: {(response is null ? "" : await response.Content.ReadAsStringAsync())}");
         if (thrown is not null) Assert.Contains("authorization", thrown.ToString(), StringComparison.OrdinalIgnoreCase);
+    }
+
+    private sealed class TemporaryDirectory(string path) : IDisposable
+    {
+        public void Dispose()
+        {
+            Microsoft.Data.Sqlite.SqliteConnection.ClearAllPools();
+            try { Directory.Delete(path, recursive: true); } catch (IOException) { } catch (UnauthorizedAccessException) { }
+        }
     }
 }
